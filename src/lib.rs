@@ -1,0 +1,19 @@
+//! tbtrain: train deep networks and write everything they learn as TensorBoard event files.
+//!
+//! Data flows `data -> nn -> train -> summary -> events`:
+//! - [`events`]: TFRecord framing with masked CRC-32C, event-file naming, a buffered writer
+//!   with a flush policy, and a reader that survives corrupt files.
+//! - [`summary`]: the [`SummaryWriter`] API (scalars, histograms, images, text, graphs,
+//!   hparams, custom scalars).
+//! - [`nn`]: a multilayer perceptron with forward/backward passes into preallocated buffers.
+//! - [`data`]: XOR, generated 2-D datasets, CSV loading.
+//! - [`train`]: the training loop, where the model and the logging meet.
+
+pub mod data;
+pub mod events;
+pub mod nn;
+pub mod proto;
+pub mod summary;
+
+pub use events::{EventReader, EventWriter};
+pub use summary::SummaryWriter;
