@@ -11,6 +11,7 @@
 
 pub mod data;
 pub mod events;
+pub mod inspect;
 pub mod nn;
 pub mod proto;
 pub mod summary;
