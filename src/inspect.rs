@@ -12,9 +12,8 @@
 //! Memory stays bounded: events are streamed one at a time and only per-tag counters are
 //! kept.
 
-use std::collections::{BTreeMap, HashSet};
-use std::fmt::{self, Write as _};
-use std::fs;
+use std::collections::BTreeMap;
+use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -22,6 +21,12 @@ use serde::Serialize;
 
 use crate::events::EventReader;
 use crate::proto::{event, summary, DataType, Event, TensorProto};
+
+mod discover;
+mod render;
+
+use discover::{check_exists, discover_runs, list_dir};
+pub use render::{render_json, render_text};
 
 /// What [`scan`] and [`last_scalars`] cannot get past. Problems inside event files are
 /// not errors: they are listed in [`RunReport::problems`].
@@ -157,102 +162,6 @@ pub fn last_scalars(run_dir: &Path) -> Result<BTreeMap<String, (i64, f64)>, Erro
         .collect())
 }
 
-/// A human-readable table: per run its files and graph, then one line per tag, then
-/// the problems.
-pub fn render_text(reports: &[RunReport]) -> String {
-    let mut out = String::new();
-    for (i, report) in reports.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let _ = writeln!(
-            out,
-            "run {}: {} event file{}, graph: {}",
-            report.run,
-            report.files,
-            if report.files == 1 { "" } else { "s" },
-            if report.graph { "yes" } else { "no" }
-        );
-        if report.tags.is_empty() {
-            out.push_str("  (no summaries)\n");
-        } else {
-            render_tags(&report.tags, &mut out);
-        }
-        if !report.problems.is_empty() {
-            let _ = writeln!(out, "  problems ({}):", report.problems.len());
-            for problem in &report.problems {
-                let _ = writeln!(out, "    {problem}");
-            }
-        }
-    }
-    out
-}
-
-fn render_tags(tags: &[TagReport], out: &mut String) {
-    let header = ["tag", "kind", "count", "steps", "last value"];
-    let rows: Vec<[String; 5]> = tags
-        .iter()
-        .map(|t| {
-            [
-                t.tag.clone(),
-                t.kind.to_string(),
-                t.count.to_string(),
-                format!("{}..{}", t.first_step, t.last_step),
-                t.last_value.map_or_else(|| "-".to_string(), format_value),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut line = |cells: [&str; 5]| {
-        let [tag, kind, count, steps, value] = cells;
-        let [w0, w1, w2, w3, _] = widths;
-        let _ = writeln!(
-            out,
-            "  {tag:<w0$}  {kind:<w1$}  {count:>w2$}  {steps:<w3$}  {value}"
-        );
-    };
-    line(header);
-    for [tag, kind, count, steps, value] in &rows {
-        line([tag, kind, count, steps, value]);
-    }
-}
-
-/// Six significant-looking decimals for ordinary magnitudes, scientific otherwise.
-fn format_value(v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let magnitude = v.abs();
-    if v == 0.0 || (1e-4..1e6).contains(&magnitude) {
-        let fixed = format!("{v:.6}");
-        fixed
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    } else {
-        format!("{v:.4e}")
-    }
-}
-
-/// Exactly one JSON object, `{"runs":[...]}`, one entry per [`RunReport`]. Non-finite
-/// scalar values (NaN, infinities) become `null`, since JSON cannot hold them.
-pub fn render_json(reports: &[RunReport]) -> String {
-    #[derive(Serialize)]
-    struct Output<'a> {
-        runs: &'a [RunReport],
-    }
-    match serde_json::to_string(&Output { runs: reports }) {
-        Ok(json) => json,
-        // Unreachable for these types (string keys only); still one JSON object.
-        Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
-    }
-}
-
 /// Per-tag counters while a run is read.
 #[derive(Debug)]
 struct TagState {
@@ -336,7 +245,7 @@ impl RunAccumulator {
         if state.count == 0 || state.kind == TagKind::Other {
             state.kind = kind;
         }
-        state.count += 1;
+        state.count = state.count.saturating_add(1);
         state.last_step = step;
         if state.kind == TagKind::Scalar {
             if let Some(v) = scalar {
@@ -408,95 +317,6 @@ fn tensor_scalar(t: &TensorProto) -> Option<f64> {
         _ => None,
     }
 }
-
-fn check_exists(path: &Path) -> Result<fs::Metadata, Error> {
-    fs::metadata(path).map_err(|source| match source.kind() {
-        io::ErrorKind::NotFound => Error::NotFound {
-            path: path.to_path_buf(),
-        },
-        _ => Error::Access {
-            path: path.to_path_buf(),
-            source,
-        },
-    })
-}
-
-/// Whether TensorBoard would read a file of this name.
-fn is_event_file_name(name: &std::ffi::OsStr) -> bool {
-    name.to_string_lossy().contains("tfevents")
-}
-
-/// One directory's event files (sorted by name) and subdirectories.
-struct Listing {
-    event_files: Vec<PathBuf>,
-    subdirs: Vec<(String, PathBuf)>,
-}
-
-fn list_dir(dir: &Path) -> Result<Listing, Error> {
-    let read_dir_error = |source| Error::ReadDir {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut listing = Listing {
-        event_files: Vec::new(),
-        subdirs: Vec::new(),
-    };
-    for entry in fs::read_dir(dir).map_err(read_dir_error)? {
-        let entry = entry.map_err(read_dir_error)?;
-        let path = entry.path();
-        // Follows symbolic links; a dangling link is neither file nor directory.
-        let Ok(meta) = fs::metadata(&path) else {
-            continue;
-        };
-        let name = entry.file_name();
-        if meta.is_dir() {
-            listing
-                .subdirs
-                .push((name.to_string_lossy().into_owned(), path));
-        } else if meta.is_file() && is_event_file_name(&name) {
-            listing.event_files.push(path);
-        }
-    }
-    listing.event_files.sort();
-    Ok(listing)
-}
-
-/// Every run under `root`: run name -> its event files in name order.
-fn discover_runs(root: &Path) -> Result<BTreeMap<String, Vec<PathBuf>>, Error> {
-    let meta = check_exists(root)?;
-    let mut runs = BTreeMap::new();
-    if !meta.is_dir() {
-        if root.file_name().is_some_and(is_event_file_name) {
-            runs.insert(".".to_string(), vec![root.to_path_buf()]);
-        }
-        return Ok(runs);
-    }
-    // Directories already walked, so that symbolic-link cycles end.
-    let mut seen = HashSet::new();
-    let mut pending = vec![(String::new(), root.to_path_buf())];
-    while let Some((run, dir)) = pending.pop() {
-        if let Ok(canonical) = fs::canonicalize(&dir) {
-            if !seen.insert(canonical) {
-                continue;
-            }
-        }
-        let listing = list_dir(&dir)?;
-        for (name, path) in listing.subdirs {
-            let sub = if run.is_empty() {
-                name
-            } else {
-                format!("{run}/{name}")
-            };
-            pending.push((sub, path));
-        }
-        if !listing.event_files.is_empty() {
-            let name = if run.is_empty() { ".".to_string() } else { run };
-            runs.insert(name, listing.event_files);
-        }
-    }
-    Ok(runs)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,6 +325,7 @@ mod tests {
         summary_metadata, tensor_shape_proto, HistogramProto, Summary, SummaryMetadata,
         TensorShapeProto,
     };
+    use std::fs;
 
     fn meta(plugin: &str) -> Option<SummaryMetadata> {
         Some(SummaryMetadata {
@@ -803,79 +624,5 @@ mod tests {
         std::os::unix::fs::symlink(dir.path(), dir.path().join("run/loop")).unwrap();
         let reports = scan(dir.path()).unwrap();
         assert_eq!(reports.len(), 1, "{reports:?}");
-    }
-
-    fn sample() -> Vec<RunReport> {
-        vec![RunReport {
-            run: "sig".into(),
-            files: 1,
-            graph: true,
-            tags: vec![
-                TagReport {
-                    tag: "cost".into(),
-                    kind: TagKind::Scalar,
-                    count: 10001,
-                    first_step: 0,
-                    last_step: 10000,
-                    last_value: Some(0.7012),
-                },
-                TagReport {
-                    tag: "layer0/weights".into(),
-                    kind: TagKind::Histogram,
-                    count: 101,
-                    first_step: 0,
-                    last_step: 10000,
-                    last_value: None,
-                },
-            ],
-            problems: vec!["events.out.tfevents.1.h: truncated record at byte 1234 (needs 40 bytes, 12 present)".into()],
-        }]
-    }
-
-    #[test]
-    fn json_shape() {
-        assert_eq!(
-            render_json(&sample()),
-            r#"{"runs":[{"run":"sig","files":1,"graph":true,"tags":[{"tag":"cost","kind":"scalar","count":10001,"first_step":0,"last_step":10000,"last_value":0.7012},{"tag":"layer0/weights","kind":"histogram","count":101,"first_step":0,"last_step":10000,"last_value":null}],"problems":["events.out.tfevents.1.h: truncated record at byte 1234 (needs 40 bytes, 12 present)"]}]}"#
-        );
-        assert_eq!(render_json(&[]), r#"{"runs":[]}"#);
-        let mut nan = sample();
-        nan[0].tags[0].last_value = Some(f64::NAN);
-        assert!(render_json(&nan).contains(r#""last_value":null}"#));
-    }
-
-    #[test]
-    fn text_table() {
-        let mut reports = sample();
-        reports.push(RunReport {
-            run: "relu".into(),
-            files: 2,
-            graph: false,
-            tags: vec![],
-            problems: vec![],
-        });
-        assert_eq!(
-            render_text(&reports),
-            "run sig: 1 event file, graph: yes\n\
-             \x20 tag             kind       count  steps     last value\n\
-             \x20 cost            scalar     10001  0..10000  0.7012\n\
-             \x20 layer0/weights  histogram    101  0..10000  -\n\
-             \x20 problems (1):\n\
-             \x20   events.out.tfevents.1.h: truncated record at byte 1234 (needs 40 bytes, 12 present)\n\
-             \n\
-             run relu: 2 event files, graph: no\n\
-             \x20 (no summaries)\n"
-        );
-    }
-
-    #[test]
-    fn value_formatting() {
-        assert_eq!(format_value(0.0), "0");
-        assert_eq!(format_value(0.701247180), "0.701247");
-        assert_eq!(format_value(-12.5), "-12.5");
-        assert_eq!(format_value(3.0e-7), "3.0000e-7");
-        assert_eq!(format_value(2.5e9), "2.5000e9");
-        assert_eq!(format_value(f64::NAN), "NaN");
-        assert_eq!(format_value(f64::NEG_INFINITY), "-inf");
     }
 }

@@ -194,7 +194,9 @@ impl<R: Read> EventReader<R> {
             Ok(n) => n,
             Err(problem) => return Some(Err(problem)),
         };
-        let present = (HEADER_LEN + self.data.len() + footer_got) as u64;
+        let present = (HEADER_LEN as u64)
+            .saturating_add(self.data.len() as u64)
+            .saturating_add(footer_got as u64);
         if present < needed {
             return Some(Err(Problem::Truncated {
                 offset: start,
