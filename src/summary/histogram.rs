@@ -41,8 +41,12 @@ pub fn bucketize(values: &[f32], buckets: usize) -> HistogramProto {
     for &v in values.iter().filter(|v| v.is_finite()) {
         let x = f64::from(v);
         num += 1;
-        min = min.min(x);
-        max = max.max(x);
+        if x < min {
+            min = x;
+        }
+        if x > max {
+            max = x;
+        }
         sum += x;
         sum_squares += x * x;
     }
@@ -58,12 +62,17 @@ pub fn bucketize(values: &[f32], buckets: usize) -> HistogramProto {
         vec![min; k]
     } else {
         let width = (max - min) / k as f64;
+        let mut counts = vec![0u64; k];
         for &v in values.iter().filter(|v| v.is_finite()) {
-            // Non-negative and finite, so the cast cannot wrap; clamp puts `max` last.
-            let i = (((f64::from(v) - min) / width).floor() as usize).min(k - 1);
-            if let Some(c) = bucket.get_mut(i) {
-                *c += 1.0;
+            // `(x - min) / width` is finite and >= 0, so truncating is `floor` (and the
+            // cast cannot wrap); `min` puts the maximum in the last bucket.
+            let i = (((f64::from(v) - min) / width) as usize).min(k - 1);
+            if let Some(c) = counts.get_mut(i) {
+                *c += 1;
             }
+        }
+        for (b, c) in bucket.iter_mut().zip(&counts) {
+            *b = *c as f64;
         }
         (1..=k)
             .map(|i| if i == k { max } else { min + i as f64 * width })
