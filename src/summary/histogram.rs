@@ -32,9 +32,12 @@ pub(crate) fn histogram_raw_owned(tag: &str, histo: HistogramProto) -> Summary {
     super::single(tag, None, summary::value::Value::Histo(histo))
 }
 
-/// Buckets the finite `values` into `buckets` equal-width buckets (at least 1).
+/// Most buckets [`bucketize`] makes (a larger request is reduced to it).
+pub const MAX_BUCKETS: usize = 65_536;
+
+/// Buckets the finite `values` into `buckets` equal-width buckets (1 to [`MAX_BUCKETS`]).
 pub fn bucketize(values: &[f32], buckets: usize) -> HistogramProto {
-    let k = buckets.max(1);
+    let k = buckets.clamp(1, MAX_BUCKETS);
     let mut num = 0u64;
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
     let (mut sum, mut sum_squares) = (0.0f64, 0.0f64);
@@ -152,10 +155,13 @@ mod tests {
     }
 
     #[test]
-    fn zero_buckets_means_one() {
+    fn bucket_count_is_clamped() {
         let h = bucketize(&[1.0, 3.0], 0);
         assert_eq!(h.bucket_limit, vec![3.0]);
         assert_eq!(h.bucket, vec![2.0]);
+        let h = bucketize(&[1.0, 3.0], usize::MAX);
+        assert_eq!(h.bucket.len(), 65_536);
+        assert_eq!(h.bucket_limit.len(), 65_536);
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub use image::image;
 pub use layout::custom_scalars;
 pub use scalar::scalar;
 pub use text::text;
-pub use writer::SummaryWriter;
+pub use writer::{scalars_run_name, SummaryWriter};
 
 /// Plugin names, as TensorBoard's `plugins/*/metadata.py` spell them.
 pub mod plugin {
