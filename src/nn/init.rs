@@ -1,0 +1,160 @@
+//! Weight initialisation schemes: the lesson's uniform(-1, 1), Xavier (Glorot) and He.
+//!
+//! The random numbers come from the caller's generator, drawn row by row through the
+//! `[fan_in, fan_out]` weight matrix, so one seed always gives the same network.
+//! Biases always start at zero, as in the lesson.
+
+use std::fmt;
+
+use ndarray::{Array1, Array2};
+use rand::Rng;
+
+use super::Error;
+
+/// How a layer's weights are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Init {
+    /// Uniform on [-1, 1): the lesson's `tf.random_uniform([..], -1.0, 1.0)`.
+    Uniform,
+    /// Glorot uniform: U(-l, l) with `l = sqrt(6 / (fan_in + fan_out))`.
+    Xavier,
+    /// He normal: N(0, sigma) with `sigma = sqrt(2 / fan_in)` (not truncated).
+    He,
+}
+
+impl Init {
+    /// Every scheme, in declaration order.
+    pub const ALL: [Init; 3] = [Init::Uniform, Init::Xavier, Init::He];
+
+    /// The command-line spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Init::Uniform => "uniform",
+            Init::Xavier => "xavier",
+            Init::He => "he",
+        }
+    }
+
+    /// Parses a command-line spelling.
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        Init::ALL
+            .into_iter()
+            .find(|init| init.name() == name)
+            .ok_or_else(|| Error::UnknownInit {
+                name: name.to_string(),
+            })
+    }
+
+    /// Draws one layer: weights `[fan_in, fan_out]` in row-major order, biases zero.
+    pub fn layer<R: Rng + ?Sized>(
+        self,
+        fan_in: usize,
+        fan_out: usize,
+        rng: &mut R,
+    ) -> (Array2<f32>, Array1<f32>) {
+        let weights = match self {
+            Init::Uniform => {
+                Array2::from_shape_simple_fn((fan_in, fan_out), || rng.random_range(-1.0f32..1.0))
+            }
+            Init::Xavier => {
+                let limit = (6.0 / (fan_in + fan_out) as f64).sqrt() as f32;
+                Array2::from_shape_simple_fn((fan_in, fan_out), || rng.random_range(-limit..limit))
+            }
+            Init::He => {
+                let sigma = (2.0 / fan_in as f64).sqrt();
+                Array2::from_shape_simple_fn((fan_in, fan_out), || {
+                    (sigma * standard_normal(rng)) as f32
+                })
+            }
+        };
+        (weights, Array1::from_elem(fan_out, 0.0))
+    }
+}
+
+impl fmt::Display for Init {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One N(0, 1) sample by the Box-Muller transform (two uniforms per sample).
+fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    // 1 - U[0, 1) lies in (0, 1], so the logarithm is finite.
+    let u1 = 1.0 - rng.random::<f64>();
+    let u2 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn names_round_trip() {
+        for init in Init::ALL {
+            assert_eq!(Init::parse(init.name()).unwrap(), init);
+            assert_eq!(init.to_string(), init.name());
+        }
+        assert_eq!(
+            Init::parse("zeros").unwrap_err().to_string(),
+            "unknown initialisation `zeros`: choose one of uniform, xavier, he"
+        );
+    }
+
+    #[test]
+    fn shapes_ranges_and_zero_biases() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let (w, b) = Init::Uniform.layer(2, 5, &mut rng);
+        assert_eq!(w.dim(), (2, 5));
+        assert_eq!(b.to_vec(), vec![0.0; 5]);
+        assert!(w.iter().all(|&v| (-1.0..1.0).contains(&v)));
+
+        let (w, _) = Init::Xavier.layer(5, 5, &mut rng);
+        let limit = (6.0f32 / 10.0).sqrt();
+        assert!(w.iter().all(|&v| v.abs() <= limit));
+    }
+
+    #[test]
+    fn same_seed_same_weights() {
+        let a = Init::He.layer(3, 4, &mut ChaCha8Rng::seed_from_u64(42)).0;
+        let b = Init::He.layer(3, 4, &mut ChaCha8Rng::seed_from_u64(42)).0;
+        let c = Init::He.layer(3, 4, &mut ChaCha8Rng::seed_from_u64(43)).0;
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn statistics_match_each_scheme() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mean_var = |w: &Array2<f32>| {
+            let n = w.len() as f64;
+            let mean = w.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+            let var = w
+                .iter()
+                .map(|&v| (f64::from(v) - mean).powi(2))
+                .sum::<f64>()
+                / n;
+            (mean, var)
+        };
+        // U(-1, 1): variance 1/3.
+        let (mean, var) = mean_var(&Init::Uniform.layer(200, 200, &mut rng).0);
+        assert!(
+            mean.abs() < 0.01 && (var - 1.0 / 3.0).abs() < 0.01,
+            "{mean} {var}"
+        );
+        // Glorot: variance 2 / (fan_in + fan_out) = 0.005.
+        let (mean, var) = mean_var(&Init::Xavier.layer(200, 200, &mut rng).0);
+        assert!(
+            mean.abs() < 0.002 && (var - 0.005).abs() < 0.0002,
+            "{mean} {var}"
+        );
+        // He: variance 2 / fan_in = 0.01.
+        let (mean, var) = mean_var(&Init::He.layer(200, 200, &mut rng).0);
+        assert!(
+            mean.abs() < 0.002 && (var - 0.01).abs() < 0.0004,
+            "{mean} {var}"
+        );
+    }
+}
