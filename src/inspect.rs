@@ -297,7 +297,7 @@ fn tensor_scalar(t: &TensorProto) -> Option<f64> {
     let one_element = t
         .tensor_shape
         .as_ref()
-        .map_or(true, |shape| shape.dim.iter().all(|d| d.size == 1));
+        .is_none_or(|shape| shape.dim.iter().all(|d| d.size == 1));
     if !one_element {
         return None;
     }

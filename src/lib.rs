@@ -15,6 +15,8 @@ pub mod inspect;
 pub mod nn;
 pub mod proto;
 pub mod summary;
+pub mod train;
 
 pub use events::{EventReader, EventWriter};
 pub use summary::SummaryWriter;
+pub use train::{train, TrainConfig};

@@ -1,1 +1,123 @@
-fn main() {}
+//! The `tbtrain` binary: parse, dispatch, and turn every error into one line and an
+//! exit code (2 usage, 1 data or I/O, 130 interrupted).
+
+mod cli;
+mod report;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use clap::Parser;
+
+use cli::{Cli, Command, InspectArgs, TrainArgs};
+use tbtrain::train::{self, Outcome};
+
+/// Exit code for bad usage (clap uses it too).
+const EXIT_USAGE: u8 = 2;
+/// Exit code for data, I/O and training failures.
+const EXIT_FAILURE: u8 = 1;
+/// Exit code after Ctrl-C (128 + SIGINT).
+const EXIT_INTERRUPTED: u8 = 130;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Some(Command::Train(args)) => run_train(&args),
+        Some(Command::Inspect(args)) => run_inspect(&args),
+        None => run_train(&cli.train),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("tbtrain: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// An error on its way to the terminal: one line and an exit code.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn usage(message: impl ToString) -> Self {
+        Failure {
+            message: message.to_string(),
+            code: EXIT_USAGE,
+        }
+    }
+    fn data(message: impl ToString) -> Self {
+        Failure {
+            message: message.to_string(),
+            code: EXIT_FAILURE,
+        }
+    }
+}
+
+/// Sets a flag on Ctrl-C that the training loop polls.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let handler_flag = Arc::clone(&flag);
+    // If a handler cannot be installed, Ctrl-C keeps its default meaning.
+    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::SeqCst));
+    flag
+}
+
+fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
+    let config = args.to_config(chrono::Local::now());
+    let data = tbtrain::data::load(&config.dataset, config.seed).map_err(Failure::data)?;
+    if data.features() == 0 {
+        return Err(Failure::data("the dataset has no feature columns"));
+    }
+    let stop = interrupt_flag();
+    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    let mut progress = report::Bar::new(show_bar, config.steps);
+    let result = train::train(&config, &data, &stop, &mut progress);
+    progress.finish();
+    let report = result.map_err(|e| match e {
+        train::Error::Config(_) => Failure::usage(e),
+        _ => Failure::data(e),
+    })?;
+    if !args.quiet {
+        print!("{}", report::run_summary(&config, &report));
+    }
+    match report.outcome {
+        Outcome::Completed => Ok(0),
+        Outcome::Diverged { step } => Err(Failure::data(format!(
+            "training diverged at step {step}: the cost became NaN or infinite (--lr {} is too large; try a smaller --lr). What was logged is in {}",
+            config.lr,
+            config.logdir.display()
+        ))),
+        Outcome::Interrupted { step } => {
+            eprintln!(
+                "tbtrain: interrupted before step {step}; the log so far is in {}",
+                config.logdir.display()
+            );
+            Ok(EXIT_INTERRUPTED)
+        }
+    }
+}
+
+fn run_inspect(args: &InspectArgs) -> Result<u8, Failure> {
+    let runs = tbtrain::inspect::scan(&args.path).map_err(Failure::data)?;
+    if args.json {
+        println!("{}", tbtrain::inspect::render_json(&runs));
+    } else {
+        print!("{}", tbtrain::inspect::render_text(&runs));
+    }
+    Ok(0)
+}

@@ -67,6 +67,11 @@ pub struct EventWriter {
     scratch: Vec<u8>,
     flush_interval: Duration,
     last_flush: Instant,
+    /// Wall time (Unix seconds) of the last flush, for [`EventWriter::write_record_at`].
+    last_flush_wall: f64,
+    /// The header of the last record written: records of one length (a scalar series)
+    /// reuse it instead of checksumming the same 8 bytes again.
+    last_header: (u64, [u8; record::HEADER_LEN]),
     failure: Option<String>,
 }
 
@@ -91,6 +96,8 @@ impl EventWriter {
             scratch: Vec::with_capacity(256),
             flush_interval: options.flush_interval,
             last_flush: Instant::now(),
+            last_flush_wall: wall_time_now(),
+            last_header: (0, record::header(0)),
             failure: None,
         };
         let version = Event {
@@ -122,18 +129,40 @@ impl EventWriter {
 
     /// Appends one record holding `data` (normally a serialized `Event`).
     pub fn write_record(&mut self, data: &[u8]) -> Result<(), Error> {
-        let out = self.usable()?;
-        let written = out
-            .write_all(&record::header(data.len() as u64))
-            .and_then(|()| out.write_all(data))
-            .and_then(|()| out.write_all(&record::footer(data)));
-        if let Err(source) = written {
-            return Err(self.fail(source, "write"));
-        }
+        self.append(data)?;
         if self.last_flush.elapsed() >= self.flush_interval {
             self.flush()?;
         }
         Ok(())
+    }
+
+    /// Like [`EventWriter::write_record`], for a caller that has just read the wall
+    /// clock (`wall_time`, Unix seconds): the flush interval is checked against it
+    /// instead of reading the clock again. A clock that went backwards flushes.
+    pub fn write_record_at(&mut self, data: &[u8], wall_time: f64) -> Result<(), Error> {
+        self.append(data)?;
+        let since = wall_time - self.last_flush_wall;
+        if !(since >= 0.0 && since < self.flush_interval.as_secs_f64()) {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, data: &[u8]) -> Result<(), Error> {
+        let len = data.len() as u64;
+        if self.last_header.0 != len {
+            self.last_header = (len, record::header(len));
+        }
+        let header = self.last_header.1;
+        let out = self.usable()?;
+        let written = out
+            .write_all(&header)
+            .and_then(|()| out.write_all(data))
+            .and_then(|()| out.write_all(&record::footer(data)));
+        match written {
+            Ok(()) => Ok(()),
+            Err(source) => Err(self.fail(source, "write")),
+        }
     }
 
     /// Hands every buffered record to the operating system.
@@ -143,6 +172,7 @@ impl EventWriter {
             return Err(self.fail(source, "flush"));
         }
         self.last_flush = Instant::now();
+        self.last_flush_wall = wall_time_now();
         Ok(())
     }
 

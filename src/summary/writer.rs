@@ -73,8 +73,9 @@ impl SummaryWriter {
     pub fn add_scalar(&mut self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
         check_tag(tag, "tag")?;
         self.scratch.clear();
-        super::scalar::encode_event(wall_time_now(), step, tag, value, &mut self.scratch);
-        self.main.write_record(&self.scratch)?;
+        let wall_time = wall_time_now();
+        super::scalar::encode_event(wall_time, step, tag, value, &mut self.scratch);
+        self.main.write_record_at(&self.scratch, wall_time)?;
         Ok(())
     }
 

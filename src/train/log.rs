@@ -1,0 +1,224 @@
+//! The summaries of one training run: which tag holds what, written through a
+//! [`SummaryWriter`]. The training loop decides when (see [`super::LogPlan`]); this
+//! file decides what and under which name, reading the model's buffers in place.
+
+use std::fmt::Write as _;
+
+use ndarray::{Array2, Axis};
+
+use super::{
+    boundary, experiment_for, grad_norm, graph, op_name, Error, Outcome, Prediction, TrainConfig,
+};
+use crate::data::Dataset;
+use crate::events::WriterOptions;
+use crate::nn::{Mlp, OptimizerKind, Workspace};
+use crate::proto::hparams::Status;
+use crate::summary::{layout, SummaryWriter};
+
+/// The summaries of one run, with the tag names fixed once.
+pub(super) struct RunLog {
+    writer: SummaryWriter,
+    grad_tags: Vec<String>,
+    hist_tags: Vec<[String; 4]>,
+    lattice: Array2<f32>,
+    plane: [f32; 4],
+    points: Vec<boundary::Point>,
+    /// Reused buffer for histogram values.
+    scratch: Vec<f32>,
+}
+
+impl RunLog {
+    pub(super) fn start(
+        config: &TrainConfig,
+        data: &Dataset,
+        mlp: &Mlp,
+        batch: usize,
+        options: WriterOptions,
+    ) -> Result<RunLog, Error> {
+        let mut writer = SummaryWriter::with_options(&config.logdir, options)?;
+        let depth = mlp.depth();
+        let grad_tags = (1..=depth).map(|k| format!("grad_norm/layer{k}")).collect();
+        let hist_tags = (1..=depth)
+            .map(|k| {
+                [
+                    format!("layer{k}/weights"),
+                    format!("layer{k}/biases"),
+                    format!("layer{k}/activations"),
+                    format!("layer{k}/gradients"),
+                ]
+            })
+            .collect();
+
+        let hparams = config.hparams();
+        if config.write_experiment {
+            writer.add_hparams_experiment(&experiment_for(&hparams))?;
+        }
+        writer.add_hparams_start(&hparams, None)?;
+        let widths: Vec<usize> = mlp.layers().iter().map(|l| l.fan_out()).collect();
+        writer.add_graph(&graph::build(&graph::GraphSpec {
+            inputs: data.features(),
+            layer_widths: &widths,
+            hidden_op: op_name(config.act),
+            batch: batch as i64,
+            optimizer_op: match config.optimizer {
+                OptimizerKind::Sgd => "GradientDescent",
+                OptimizerKind::Momentum => "Momentum",
+                OptimizerKind::Adam => "Adam",
+            },
+        }))?;
+        writer.add_custom_scalars(&layout::multiline(
+            "vanishing gradient",
+            &[(
+                "gradient norm per layer (dCost/dW)",
+                vec![r"grad_norm/layer\d+".to_string()],
+            )],
+        ))?;
+        writer.add_text("config", &config.markdown(), 0)?;
+
+        let plane = data.plane();
+        let grid = boundary::GRID;
+        let flat = boundary::lattice(plane, grid);
+        let lattice = Array2::from_shape_vec((grid * grid, 2), flat)
+            .map_err(|e| Error::Config(format!("decision-boundary lattice: {e}")))?;
+        let points = if data.features() == 2 {
+            data.x
+                .axis_iter(Axis(0))
+                .zip(data.y.iter())
+                .map(|(r, &label)| boundary::Point {
+                    x: r[0],
+                    y: r[1],
+                    label,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(RunLog {
+            writer,
+            grad_tags,
+            hist_tags,
+            lattice,
+            plane,
+            points,
+            scratch: Vec::new(),
+        })
+    }
+
+    pub(super) fn scalars(
+        &mut self,
+        ws: &Workspace,
+        cost: f32,
+        depth: usize,
+        step: u64,
+    ) -> Result<(), Error> {
+        let step = step as i64;
+        self.writer.add_scalar("cost", cost, step)?;
+        self.writer.add_scalar("accuracy", ws.accuracy(), step)?;
+        for k in 0..depth {
+            self.writer
+                .add_scalar(&self.grad_tags[k], grad_norm(ws, k), step)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn parameters(&mut self, mlp: &Mlp, step: u64) -> Result<(), Error> {
+        let step = step as i64;
+        for (k, layer) in mlp.layers().iter().enumerate() {
+            let tags = &self.hist_tags[k];
+            copy_into(&mut self.scratch, layer.weights().iter());
+            self.writer.add_histogram(&tags[0], &self.scratch, step)?;
+            copy_into(&mut self.scratch, layer.biases().iter());
+            self.writer.add_histogram(&tags[1], &self.scratch, step)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn internals(
+        &mut self,
+        ws: &Workspace,
+        depth: usize,
+        step: u64,
+    ) -> Result<(), Error> {
+        let step = step as i64;
+        for k in 0..depth {
+            let tags = &self.hist_tags[k];
+            if let Some(a) = ws.activations(k) {
+                copy_into(&mut self.scratch, a.iter());
+                self.writer.add_histogram(&tags[2], &self.scratch, step)?;
+            }
+            if let Some(g) = ws.weight_grads(k) {
+                copy_into(&mut self.scratch, g.iter());
+                self.writer.add_histogram(&tags[3], &self.scratch, step)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn boundary(&mut self, mlp: &Mlp, data: &Dataset, step: u64) -> Result<(), Error> {
+        let _ = data;
+        let probs = mlp.predict(self.lattice.view());
+        let probs: Vec<f32> = probs.to_vec();
+        let rgb = boundary::render(
+            &probs,
+            boundary::GRID,
+            self.plane,
+            &self.points,
+            boundary::SIZE,
+        );
+        let size = boundary::SIZE as u32;
+        self.writer
+            .add_image("decision_boundary", &rgb, size, size, step as i64)?;
+        Ok(())
+    }
+
+    pub(super) fn finish(
+        mut self,
+        predictions: &[Prediction],
+        cost: f32,
+        accuracy: f32,
+        last_step: i64,
+        outcome: Outcome,
+    ) -> Result<(), Error> {
+        let mut md =
+            String::from("| input | hypothesis | predicted | label |\n|---|---|---|---|\n");
+        for p in predictions {
+            let input: Vec<String> = p.input.iter().map(|v| format!("{v}")).collect();
+            let _ = writeln!(
+                md,
+                "| [{}] | {:.6} | {} | {} |",
+                input.join(", "),
+                p.hypothesis,
+                p.predicted(),
+                p.label
+            );
+        }
+        let _ = write!(md, "\nfinal cost {cost:.6}, accuracy {accuracy}");
+        match outcome {
+            Outcome::Completed => {}
+            Outcome::Diverged { step } => {
+                let _ = write!(
+                    md,
+                    "\n\n**diverged** at step {step}: the cost was not finite"
+                );
+            }
+            Outcome::Interrupted { step } => {
+                let _ = write!(md, "\n\n**interrupted** before step {step}");
+            }
+        }
+        self.writer.add_text("predictions", &md, last_step.max(0))?;
+        let status = if outcome == Outcome::Completed {
+            Status::Success
+        } else {
+            Status::Failure
+        };
+        self.writer.add_hparams_end(status)?;
+        self.writer.close()?;
+        Ok(())
+    }
+}
+
+/// Replaces `buf`'s contents with `values` (the model's buffers may be strided).
+fn copy_into<'a>(buf: &mut Vec<f32>, values: impl Iterator<Item = &'a f32>) {
+    buf.clear();
+    buf.extend(values.copied());
+}
