@@ -7,7 +7,7 @@
 //!   hparams, custom scalars).
 //! - [`nn`]: a multilayer perceptron with forward/backward passes into preallocated buffers.
 //! - [`data`]: XOR, generated 2-D datasets, CSV loading.
-//! - [`train`]: the training loop, where the model and the logging meet.
+//! - [`mod@train`]: the training loop, where the model and the logging meet.
 
 pub mod data;
 pub mod events;
@@ -20,3 +20,8 @@ pub mod train;
 pub use events::{EventReader, EventWriter};
 pub use summary::SummaryWriter;
 pub use train::{train, TrainConfig};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,7 +1,7 @@
 //! The training loop: where the model and the logging meet.
 //!
 //! [`train`] builds the network, runs gradient descent for the configured number of
-//! steps and writes, through a [`SummaryWriter`], everything TensorBoard shows of the
+//! steps and writes, through a [`SummaryWriter`](crate::SummaryWriter), everything TensorBoard shows of the
 //! lesson: the cost and accuracy, the per-layer gradient norms (the vanishing gradient,
 //! measured), weight/bias/activation/gradient histograms, the graph with one name scope
 //! per layer, the decision-boundary picture, the configuration and final predictions as
