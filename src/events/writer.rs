@@ -327,6 +327,45 @@ mod tests {
     }
 
     #[test]
+    fn write_record_at_flushes_by_the_callers_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = WriterOptions {
+            flush_interval: Duration::from_secs(2),
+            ..Default::default()
+        };
+        let mut w = EventWriter::with_options(dir.path(), opts).unwrap();
+        let size = |w: &EventWriter| fs::metadata(w.path()).unwrap().len();
+        let before = size(&w);
+        let t0 = w.last_flush_wall;
+        w.write_record_at(b"a", t0 + 1.0).unwrap();
+        assert_eq!(size(&w), before, "1 s after the last flush: still buffered");
+        w.write_record_at(b"b", t0 + 2.5).unwrap();
+        assert_eq!(size(&w), before + 2 * 17, "2.5 s after: flushed");
+        let after = size(&w);
+        let t1 = w.last_flush_wall;
+        w.write_record_at(b"c", t1 - 10.0).unwrap();
+        assert_eq!(size(&w), after + 17, "a clock that went back flushes");
+    }
+
+    #[test]
+    fn records_of_one_length_share_a_cached_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = EventWriter::create(dir.path()).unwrap();
+        w.write_record(b"xy").unwrap();
+        w.write_record(b"zw").unwrap();
+        w.write_record(b"abc").unwrap();
+        let path = w.path().to_path_buf();
+        w.close().unwrap();
+        let bytes = fs::read(path).unwrap();
+        let tail = &bytes[bytes.len() - (18 + 18 + 19)..];
+        let mut expected = Vec::new();
+        record::encode_into(b"xy", &mut expected);
+        record::encode_into(b"zw", &mut expected);
+        record::encode_into(b"abc", &mut expected);
+        assert_eq!(tail, &expected[..]);
+    }
+
+    #[test]
     fn zero_interval_flushes_every_record() {
         let dir = tempfile::tempdir().unwrap();
         let opts = WriterOptions {
