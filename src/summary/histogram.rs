@@ -32,17 +32,24 @@ pub(crate) fn histogram_raw_owned(tag: &str, histo: HistogramProto) -> Summary {
     super::single(tag, None, summary::value::Value::Histo(histo))
 }
 
-/// Buckets the finite `values` into `buckets` equal-width buckets (at least 1).
+/// Most buckets [`bucketize`] makes (a larger request is reduced to it).
+pub const MAX_BUCKETS: usize = 65_536;
+
+/// Buckets the finite `values` into `buckets` equal-width buckets (1 to [`MAX_BUCKETS`]).
 pub fn bucketize(values: &[f32], buckets: usize) -> HistogramProto {
-    let k = buckets.max(1);
+    let k = buckets.clamp(1, MAX_BUCKETS);
     let mut num = 0u64;
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
     let (mut sum, mut sum_squares) = (0.0f64, 0.0f64);
     for &v in values.iter().filter(|v| v.is_finite()) {
         let x = f64::from(v);
         num += 1;
-        min = min.min(x);
-        max = max.max(x);
+        if x < min {
+            min = x;
+        }
+        if x > max {
+            max = x;
+        }
         sum += x;
         sum_squares += x * x;
     }
@@ -58,12 +65,17 @@ pub fn bucketize(values: &[f32], buckets: usize) -> HistogramProto {
         vec![min; k]
     } else {
         let width = (max - min) / k as f64;
+        let mut counts = vec![0u64; k];
         for &v in values.iter().filter(|v| v.is_finite()) {
-            // Non-negative and finite, so the cast cannot wrap; clamp puts `max` last.
-            let i = (((f64::from(v) - min) / width).floor() as usize).min(k - 1);
-            if let Some(c) = bucket.get_mut(i) {
-                *c += 1.0;
+            // `(x - min) / width` is finite and >= 0, so truncating is `floor` (and the
+            // cast cannot wrap); `min` puts the maximum in the last bucket.
+            let i = (((f64::from(v) - min) / width) as usize).min(k - 1);
+            if let Some(c) = counts.get_mut(i) {
+                *c += 1;
             }
+        }
+        for (b, c) in bucket.iter_mut().zip(&counts) {
+            *b = *c as f64;
         }
         (1..=k)
             .map(|i| if i == k { max } else { min + i as f64 * width })
@@ -143,10 +155,13 @@ mod tests {
     }
 
     #[test]
-    fn zero_buckets_means_one() {
+    fn bucket_count_is_clamped() {
         let h = bucketize(&[1.0, 3.0], 0);
         assert_eq!(h.bucket_limit, vec![3.0]);
         assert_eq!(h.bucket, vec![2.0]);
+        let h = bucketize(&[1.0, 3.0], usize::MAX);
+        assert_eq!(h.bucket.len(), 65_536);
+        assert_eq!(h.bucket_limit.len(), 65_536);
     }
 
     #[test]

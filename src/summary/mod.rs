@@ -2,10 +2,10 @@
 //! [`SummaryWriter`] that writes it.
 //!
 //! Two levels:
-//! - pure builder functions ([`scalar`], [`histogram()`], [`image()`], [`text()`],
+//! - pure builder functions ([`scalar()`], [`histogram()`], [`image()`], [`text()`],
 //!   [`hparams::session_start`], [`layout::custom_scalars`], ...) return
 //!   `proto::Summary` values and touch no files, so tests can compare their bytes with
-//!   TensorBoard's own Python writers; [`event`] wraps one in an `Event` with a given wall
+//!   TensorBoard's own Python writers; [`event()`] wraps one in an `Event` with a given wall
 //!   time and step;
 //! - [`SummaryWriter`] owns a run directory (plus one sub-run per `add_scalars` series) and
 //!   writes those summaries through [`crate::events::EventWriter`].
@@ -37,11 +37,12 @@ pub mod text;
 pub mod writer;
 
 pub use histogram::{histogram, histogram_raw};
+pub use hparams::{ExperimentSpec, HParamDomain, HParamSpec, HParamValue};
 pub use image::image;
 pub use layout::custom_scalars;
 pub use scalar::scalar;
 pub use text::text;
-pub use writer::SummaryWriter;
+pub use writer::{scalars_run_name, SummaryWriter};
 
 /// Plugin names, as TensorBoard's `plugins/*/metadata.py` spell them.
 pub mod plugin {

@@ -6,7 +6,7 @@
 //! allocation and no intermediate message; it produces exactly the bytes prost does for
 //! `event(wall_time, step, scalar(tag, value))` (a test checks).
 
-use prost::encoding::{encode_varint, encoded_len_varint};
+use prost::encoding::encoded_len_varint;
 
 use crate::proto::{summary, Summary};
 
@@ -29,34 +29,59 @@ pub fn scalar(tag: &str, value: f32) -> Summary {
 /// `step` 0, an empty tag); the value itself is part of a `oneof`, so it is always written.
 pub fn encode_event(wall_time: f64, step: i64, tag: &str, value: f32, out: &mut Vec<u8>) {
     let tag_len = tag.len();
-    let tag_field = if tag_len == 0 {
-        0
-    } else {
-        1 + encoded_len_varint(tag_len as u64) + tag_len
-    };
-    let value_len = tag_field + 5;
-    let summary_len = 1 + encoded_len_varint(value_len as u64) + value_len;
-    out.reserve(9 + 11 + 1 + encoded_len_varint(summary_len as u64) + summary_len);
+    // Up to this tag length every length prefix is a one-byte varint
+    // (the summary's is 1 + 1 + (1 + 1 + 100 + 5) = 109 < 128).
+    const SHORT_TAG: usize = 100;
+    out.reserve(9 + 11 + 3 * 11 + tag_len + 5);
     if wall_time != 0.0 {
-        out.push(EVENT_WALL_TIME);
-        out.extend_from_slice(&wall_time.to_le_bytes());
+        let [a, b, c, d, e, f, g, h] = wall_time.to_le_bytes();
+        out.extend_from_slice(&[EVENT_WALL_TIME, a, b, c, d, e, f, g, h]);
     }
     if step != 0 {
         out.push(EVENT_STEP);
         // int64 is encoded as the two's-complement u64 (negative steps take 10 bytes).
-        encode_varint(step as u64, out);
+        push_varint(step as u64, out);
     }
-    out.push(EVENT_SUMMARY);
-    encode_varint(summary_len as u64, out);
-    out.push(SUMMARY_VALUE);
-    encode_varint(value_len as u64, out);
-    if tag_len != 0 {
-        out.push(VALUE_TAG);
-        encode_varint(tag_len as u64, out);
-        out.extend_from_slice(tag.as_bytes());
+    if tag_len != 0 && tag_len <= SHORT_TAG {
+        let value_len = 2 + tag_len as u8 + 5;
+        let summary_len = 2 + value_len;
+        out.extend_from_slice(&[
+            EVENT_SUMMARY,
+            summary_len,
+            SUMMARY_VALUE,
+            value_len,
+            VALUE_TAG,
+            tag_len as u8,
+        ]);
+    } else {
+        let tag_field = if tag_len == 0 {
+            0
+        } else {
+            1 + encoded_len_varint(tag_len as u64) + tag_len
+        };
+        let value_len = tag_field + 5;
+        let summary_len = 1 + encoded_len_varint(value_len as u64) + value_len;
+        out.push(EVENT_SUMMARY);
+        push_varint(summary_len as u64, out);
+        out.push(SUMMARY_VALUE);
+        push_varint(value_len as u64, out);
+        if tag_len != 0 {
+            out.push(VALUE_TAG);
+            push_varint(tag_len as u64, out);
+        }
     }
-    out.push(VALUE_SIMPLE);
-    out.extend_from_slice(&value.to_le_bytes());
+    out.extend_from_slice(tag.as_bytes());
+    let [v0, v1, v2, v3] = value.to_le_bytes();
+    out.extend_from_slice(&[VALUE_SIMPLE, v0, v1, v2, v3]);
+}
+
+/// Appends `v` as a protobuf varint (7 bits a byte, low bits first).
+fn push_varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
 }
 
 #[cfg(test)]
@@ -95,6 +120,15 @@ mod tests {
             (1.7e9, 127, &long_tag, 1e-30),
             (1.7e9, 128, "été", f32::MIN_POSITIVE),
         ];
+        let boundary: Vec<String> = [99, 100, 101, 120, 121, 122, 127, 128]
+            .iter()
+            .map(|n| "b".repeat(*n))
+            .collect();
+        for t in &boundary {
+            let mut out = Vec::new();
+            encode_event(1.7e9, 5, t, 1.0, &mut out);
+            assert_eq!(out, via_prost(1.7e9, 5, t, 1.0), "tag of {} bytes", t.len());
+        }
         for (w, s, t, v) in cases {
             let mut out = vec![0xff]; // appends, never clears
             encode_event(w, s, t, v, &mut out);

@@ -108,8 +108,8 @@ impl SummaryWriter {
         Ok(())
     }
 
-    /// Logs the histogram of `values` (30 equal buckets; NaN and infinities skipped;
-    /// no finite values gives an empty histogram with `num == 0`; see [`histogram`]).
+    /// Logs the histogram of `values`: 30 equal buckets, NaN and infinities skipped; no
+    /// finite values gives an empty histogram with `num == 0` (see [`mod@histogram`]).
     pub fn add_histogram(&mut self, tag: &str, values: &[f32], step: i64) -> Result<(), Error> {
         check_tag(tag, "tag")?;
         let histo = histogram::bucketize(values, histogram::DEFAULT_BUCKETS);
