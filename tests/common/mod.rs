@@ -448,10 +448,22 @@ impl TensorBoard {
     /// The server-log lines that mention CRC, checksum, corrupt, truncated, DataLoss,
     /// error, exception or Traceback (case-insensitive), or carry absl's error prefix.
     /// Empty means TensorBoard reported no read, CRC or request error.
+    ///
+    /// The logdir's and the server's scratch paths are blanked out before matching, so a
+    /// random temporary name such as `/tmp/.tmpxCRc12` cannot make a clean line a problem;
+    /// run names are not, so don't name runs with those words.
     pub fn server_log_problems(&self) -> Vec<String> {
+        let logdir = self.logdir.display().to_string();
+        let scratch = self.scratch.path().display().to_string();
         self.log_text()
             .lines()
-            .filter(|line| is_problem_line(line))
+            .filter(|line| {
+                is_problem_line(
+                    &line
+                        .replace(&logdir, "<logdir>")
+                        .replace(&scratch, "<scratch>"),
+                )
+            })
             .map(str::to_string)
             .collect()
     }
