@@ -66,16 +66,17 @@ pub fn run_summary(config: &TrainConfig, report: &RunReport) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<16} {:>10} {:>9} {:>5}",
+        "{:<16} {:>14} {:>9} {:>5}",
         "input", "hypothesis", "predicted", "label"
     );
     for p in &report.predictions {
         let input: Vec<String> = p.input.iter().map(|v| format!("{v}")).collect();
         let _ = writeln!(
             out,
-            "{:<16} {:>10.6} {:>9} {:>5}",
+            "{:<16} {:>14} {:>9} {:>5}",
             format!("[{}]", input.join(", ")),
-            p.hypothesis,
+            // Shortest exact form: 0.49999997 and 0.50000006 must not both print 0.500000.
+            p.hypothesis.to_string(),
             p.predicted(),
             p.label
         );

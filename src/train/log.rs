@@ -185,7 +185,7 @@ impl RunLog {
             let input: Vec<String> = p.input.iter().map(|v| format!("{v}")).collect();
             let _ = writeln!(
                 md,
-                "| [{}] | {:.6} | {} | {} |",
+                "| [{}] | {} | {} | {} |",
                 input.join(", "),
                 p.hypothesis,
                 p.predicted(),
