@@ -48,6 +48,7 @@ macro_rules! with_width {
 
 /// One layer's forward pass: `z[j][c] = b[j] + sum_i x[i][c] w[i, j]`, then
 /// `a = activation(z)`.
+#[inline(always)]
 pub(crate) fn forward_layer<F: Float>(
     w: &[F],
     b: &[F],
@@ -86,6 +87,7 @@ pub(crate) struct Params<'a, F> {
 /// `delta_below[i][c] = sum_j w[i, j] delta[j][c] * activation'(z_below[i][c])`; then
 /// `dw[i, j] = sum_c x[i][c] delta[j][c]`, `db[j] = sum_c delta[j][c]`, and the
 /// gradient-descent update if asked for (after the weights were used for the layer below).
+#[inline(always)]
 pub(crate) fn backward_layer<F: Float>(
     params: Params<'_, F>,
     x: &[Lanes<F>],

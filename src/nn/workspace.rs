@@ -1,13 +1,13 @@
 //! The training step: forward pass, cross-entropy, backward pass and optimizer update, in
 //! buffers made once so that a step allocates nothing.
 //!
-//! Inside, every per-example buffer is stored feature-major, `[units, columns]`, with the
-//! batch along the contiguous axis, padded to a multiple of [`LANES`] columns (the padding
-//! columns carry zero inputs and zero deltas, so they never touch a gradient). Buffers are
-//! slices of `[F; LANES]`, so the inner loops work on whole chunks that the compiler keeps
-//! in SIMD registers, with plain index arithmetic: on 4x5 matrices, ndarray's general
-//! `dot` (and even `chunks_exact`, which divides) costs more than the arithmetic itself.
-//! The read-only accessors present the usual `[batch, units]` shape.
+//! Inside, every per-example buffer is stored feature-major, `[units][chunks]` of
+//! `[F; LANES]` lane vectors, with the batch along the lanes, padded to a multiple of
+//! [`LANES`] (the padding columns carry zero inputs and zero deltas, so they never touch a
+//! gradient). The loops over them are in the private `kernels` module; on 4x5 matrices
+//! ndarray's general `dot` costs more per call than the arithmetic itself. The read-only
+//! accessors present the usual `[batch, units]` shape as ndarray views. A workspace
+//! serves one network shape and one batch size.
 
 use ndarray::{s, ArrayView1, ArrayView2};
 
@@ -196,8 +196,9 @@ impl<F: Float> Workspace<F> {
 
     /// The backward pass after [`forward`](Self::forward) with the same `mlp`: fills the
     /// deltas and the weight and bias gradients. With an optimizer, also updates each
-    /// layer as soon as the gradient below it has been computed (the update then reads
-    /// the same gradients as a separate pass would, and the buffers stay in cache).
+    /// layer right after its gradients and the delta below it (which needs the old
+    /// weights) are computed: the same arithmetic as a separate pass, while the buffers
+    /// are in registers and cache. Plain gradient descent runs inside the kernels.
     fn backward(&mut self, mlp: &mut Mlp<F>, mut update: Option<(&mut Optimizer<F>, F)>) {
         let chunks = self.chunks;
         let n = F::from_f64(self.batch as f64);
