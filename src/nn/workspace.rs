@@ -171,13 +171,10 @@ impl<F: Float> Workspace<F> {
         for (label, &y) in self.labels.iter_mut().zip(y) {
             *label = y;
         }
-        for (k, layer) in mlp.layers().iter().enumerate() {
-            let (done, rest) = self.a.split_at_mut(k);
-            let input = match done.last() {
-                Some(previous) => previous,
-                None => &self.input,
-            };
-            let (Some(a), Some(z)) = (rest.first_mut(), self.z.get_mut(k)) else {
+        let mut input: &[Lanes<F>] = &self.input;
+        let mut outputs = self.z.iter_mut().zip(self.a.iter_mut());
+        for layer in mlp.layers() {
+            let Some((z, a)) = outputs.next() else {
                 break;
             };
             let shape = Shape {
@@ -187,6 +184,7 @@ impl<F: Float> Workspace<F> {
             };
             let (w, b) = (&layer.weights, &layer.biases);
             forward_layer(w, b, input, z, a, layer.activation, shape);
+            input = a;
         }
         // The output layer has one unit, so its chunks are the batch in order.
         let logits = self.z.last().map_or(&[][..], Vec::as_slice);
