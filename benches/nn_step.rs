@@ -2,7 +2,9 @@
 //! against a naive ndarray-`dot` step written the obvious way, as the in-process peer.
 //!
 //! Run with `cargo bench --bench nn_step`. Plain `Instant` timing: each variant runs for
-//! about two seconds after a warm-up, and the best of three rounds is reported.
+//! three rounds of 0.7 s after a warm-up round, and the best round is reported, per
+//! wall-clock second and (on Linux) per second of this thread's CPU time, which is
+//! steadier on a machine shared with other work.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -116,6 +118,11 @@ fn rate(mut step: impl FnMut() -> f32) -> (f64, Option<f64>) {
 }
 
 fn main() {
+    // `NN_STEP_PROFILE=N` runs N tbtrain steps per activation and no timing: for
+    // profilers (`valgrind --tool=callgrind`, `perf record`).
+    let profile_steps: Option<u64> = std::env::var("NN_STEP_PROFILE")
+        .ok()
+        .and_then(|n| n.parse().ok());
     let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
     let y = array![0.0f32, 1.0, 1.0, 0.0];
     println!("training steps/s, depth {DEPTH}, width {WIDTH}, XOR batch of 4, SGD lr {LR}");
@@ -145,6 +152,12 @@ fn main() {
 
         let mut mlp = start.clone();
         let mut opt = Optimizer::new(OptimizerKind::Sgd, &mlp);
+        if let Some(n) = profile_steps {
+            for _ in 0..n {
+                black_box(ws.step(&mut mlp, &mut opt, x.view(), y.view(), LR));
+            }
+            continue;
+        }
         let ours = rate(|| ws.step(&mut mlp, &mut opt, x.view(), y.view(), LR));
         let mut naive = Naive::from(&start);
         let theirs = rate(|| naive.step(x.view(), y.view(), LR));

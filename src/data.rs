@@ -1,11 +1,13 @@
-//! Training data: the XOR truth table, generated 2-D sets, and CSV files.
+//! Datasets for binary classification: the lesson's XOR truth table, three generated 2-D
+//! sets (circles, moons, spirals), and CSV files of feature columns followed by a 0/1
+//! label.
 //!
-//! Every set is a matrix of features `x` (`[n, d]`) and a vector of 0/1 labels `y`.
-//! Generated sets (circles, moons, spirals) are drawn from a ChaCha stream seeded by
-//! the run's seed, so a run is reproducible. CSV files hold feature columns then a 0/1
-//! label; a first row with any non-numeric field is a header. Every problem in a file is
-//! reported with its path and 1-based line.
+//! This layer knows nothing of the network: it hands out an `[n, d]` feature matrix and
+//! `[n]` labels. Generated sets are drawn from a ChaCha8 generator seeded by the caller,
+//! so one seed always gives the same points. CSV problems are reported with the file and
+//! the 1-based line (and column) where they are.
 
+use std::f64::consts::{PI, TAU};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -14,92 +16,204 @@ use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// Points in each generated set.
+/// Points in each generated dataset (half of them in each class).
 pub const GENERATED_POINTS: usize = 200;
 
-/// A training set: features and 0/1 labels.
+/// What can go wrong when naming, generating or loading a dataset.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A dataset name that is none of the choices.
+    #[error("unknown dataset `{text}`: choose xor, circles, moons, spirals or csv:PATH")]
+    UnknownSpec { text: String },
+    /// `csv:` with nothing after it.
+    #[error("`csv:` needs a path, as in csv:points.csv")]
+    EmptyCsvPath,
+    /// The file could not be opened.
+    #[error("cannot read {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Reading failed part-way (an I/O error, or text that is not UTF-8).
+    #[error("{}:{line}: cannot read: {message}", path.display())]
+    Read {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    /// The file holds nothing at all.
+    #[error("{}: the file is empty", path.display())]
+    EmptyFile { path: PathBuf },
+    /// The file has a header but no data rows.
+    #[error("{}: a header but no data rows", path.display())]
+    NoDataRows { path: PathBuf },
+    /// The first row has fewer than two columns.
+    #[error(
+        "{}:{line}: found {found} column(s); need feature columns then a 0/1 label",
+        path.display()
+    )]
+    TooFewColumns {
+        path: PathBuf,
+        line: u64,
+        found: usize,
+    },
+    /// A row whose column count differs from the first row's.
+    #[error("{}:{line}: expected {expected} columns, found {found}", path.display())]
+    Ragged {
+        path: PathBuf,
+        line: u64,
+        expected: usize,
+        found: usize,
+    },
+    /// A feature that is not a number.
+    #[error("{}:{line}: column {column}: `{text}` is not a number", path.display())]
+    Number {
+        path: PathBuf,
+        line: u64,
+        column: usize,
+        text: String,
+    },
+    /// A feature that is infinite or NaN.
+    #[error("{}:{line}: column {column}: `{text}` is not finite", path.display())]
+    NonFinite {
+        path: PathBuf,
+        line: u64,
+        column: usize,
+        text: String,
+    },
+    /// A label other than 0 or 1.
+    #[error("{}:{line}: label `{text}` is not 0 or 1", path.display())]
+    Label {
+        path: PathBuf,
+        line: u64,
+        text: String,
+    },
+    /// Features and labels of different lengths given to [`Dataset::new`].
+    #[error("{rows} feature rows but {labels} labels")]
+    LabelCount { rows: usize, labels: usize },
+    /// A dataset without examples or without features.
+    #[error("a dataset needs at least one example and one feature, got {rows}x{features}")]
+    EmptyDataset { rows: usize, features: usize },
+    /// A label other than 0 or 1 given to [`Dataset::new`] (`index` is 0-based).
+    #[error("label {index} is {value}, not 0 or 1")]
+    LabelValue { index: usize, value: f32 },
+    /// A non-finite feature given to [`Dataset::new`] (0-based row and column).
+    #[error("feature ({row}, {column}) is {value}, not finite")]
+    FeatureValue {
+        row: usize,
+        column: usize,
+        value: f32,
+    },
+}
+
+/// Examples for binary classification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
-    /// Features, one row per example.
+    /// Features, `[n, d]`.
     pub x: Array2<f32>,
-    /// Labels, 0.0 or 1.0.
+    /// Labels, `[n]`, each 0.0 or 1.0.
     pub y: Array1<f32>,
 }
 
 impl Dataset {
+    /// A dataset from features and labels, checked: as many labels as rows, at least one
+    /// of each, labels 0 or 1, features finite.
+    pub fn new(x: Array2<f32>, y: Array1<f32>) -> Result<Self, Error> {
+        let (rows, features) = x.dim();
+        if rows != y.len() {
+            return Err(Error::LabelCount {
+                rows,
+                labels: y.len(),
+            });
+        }
+        if rows == 0 || features == 0 {
+            return Err(Error::EmptyDataset { rows, features });
+        }
+        if let Some((index, &value)) = y.iter().enumerate().find(|&(_, &v)| v != 0.0 && v != 1.0) {
+            return Err(Error::LabelValue { index, value });
+        }
+        if let Some(((row, column), &value)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::FeatureValue { row, column, value });
+        }
+        Ok(Dataset { x, y })
+    }
+
     /// Number of examples.
     pub fn len(&self) -> usize {
         self.y.len()
     }
 
-    /// Whether there are no examples.
+    /// Whether there are no examples (never, for a dataset made by this module).
     pub fn is_empty(&self) -> bool {
         self.y.is_empty()
     }
 
-    /// Number of feature columns.
+    /// Features per example.
     pub fn features(&self) -> usize {
         self.x.ncols()
     }
 
-    /// The part of the plane a decision-boundary picture shows, `[xmin, xmax, ymin,
-    /// ymax]`, from the first two features: the bounding box plus a margin of a tenth
-    /// of its width, at least 0.5, on each side (for XOR exactly
-    /// `[-0.5, 1.5, -0.5, 1.5]`, the lesson's square).
+    /// The region `[xmin, xmax, ymin, ymax]` to draw a decision boundary over, from the
+    /// first two features: each axis spans the data plus a 10% margin on both sides,
+    /// except that a 0/1-valued axis (a truth table, as XOR) spans [-0.5, 1.5], so the
+    /// four XOR points sit in the middle of the four quarters. A constant axis gets
+    /// +-0.5 around its value; a missing second feature spans [-1, 1].
     pub fn plane(&self) -> [f32; 4] {
-        let col = |j: usize| -> (f32, f32) {
-            if j >= self.features() {
-                return (0.0, 1.0);
+        let axis = |column: usize| -> [f32; 2] {
+            if column >= self.features() {
+                return [-1.0, 1.0];
             }
-            let c = self.x.column(j);
-            let lo = c.iter().copied().fold(f32::INFINITY, f32::min);
-            let hi = c.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            if lo.is_finite() && hi.is_finite() {
-                (lo, hi)
-            } else {
-                (0.0, 1.0)
+            let values = self.x.column(column);
+            if values.iter().all(|&v| v == 0.0 || v == 1.0) {
+                return [-0.5, 1.5];
             }
+            let (lo, hi) = values
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                    (lo.min(v), hi.max(v))
+                });
+            let margin = if hi > lo { 0.1 * (hi - lo) } else { 0.5 };
+            [lo - margin, hi + margin]
         };
-        let widen = |(lo, hi): (f32, f32)| {
-            let margin = ((hi - lo) * 0.1).max(0.5);
-            (lo - margin, hi + margin)
-        };
-        let (x0, x1) = widen(col(0));
-        let (y0, y1) = widen(col(1));
-        [x0, x1, y0, y1]
+        let ([xmin, xmax], [ymin, ymax]) = (axis(0), axis(1));
+        [xmin, xmax, ymin, ymax]
     }
 }
 
-/// Which data to train on, as `--dataset` names it.
+/// Which dataset to use, as named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatasetSpec {
-    /// The four XOR points (the lesson's).
+    /// The four XOR points.
     Xor,
-    /// Two concentric rings.
+    /// Two concentric circles: class 0 outside (radius 1), class 1 inside (radius 0.5).
     Circles,
-    /// Two interleaved half-moons.
+    /// Two interleaving half circles.
     Moons,
-    /// Two interleaved spirals.
+    /// Two interleaved spirals of one and a half turns.
     Spirals,
-    /// A CSV file: feature columns, then a 0/1 label.
+    /// A CSV file: feature columns, then a 0/1 label; an optional header row.
     Csv(PathBuf),
 }
 
 impl FromStr for DatasetSpec {
     type Err = Error;
 
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "xor" => Ok(DatasetSpec::Xor),
-            "circles" => Ok(DatasetSpec::Circles),
-            "moons" => Ok(DatasetSpec::Moons),
-            "spirals" => Ok(DatasetSpec::Spirals),
-            _ => match s.strip_prefix("csv:") {
-                Some("") => Err(Error::UnknownSpec(s.to_string())),
-                Some(path) => Ok(DatasetSpec::Csv(PathBuf::from(path))),
-                None => Err(Error::UnknownSpec(s.to_string())),
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Ok(match text {
+            "xor" => DatasetSpec::Xor,
+            "circles" => DatasetSpec::Circles,
+            "moons" => DatasetSpec::Moons,
+            "spirals" => DatasetSpec::Spirals,
+            _ => match text.strip_prefix("csv:") {
+                Some("") => return Err(Error::EmptyCsvPath),
+                Some(path) => DatasetSpec::Csv(PathBuf::from(path)),
+                None => {
+                    return Err(Error::UnknownSpec {
+                        text: text.to_string(),
+                    })
+                }
             },
-        }
+        })
     }
 }
 
@@ -110,376 +224,497 @@ impl fmt::Display for DatasetSpec {
             DatasetSpec::Circles => f.write_str("circles"),
             DatasetSpec::Moons => f.write_str("moons"),
             DatasetSpec::Spirals => f.write_str("spirals"),
-            DatasetSpec::Csv(p) => write!(f, "csv:{}", p.display()),
+            DatasetSpec::Csv(path) => write!(f, "csv:{}", path.display()),
         }
     }
 }
 
-/// What can go wrong choosing or loading data.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// `--dataset` names no known set.
-    #[error("unknown dataset '{0}': expected xor, circles, moons, spirals or csv:PATH")]
-    UnknownSpec(String),
-    /// The CSV file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// A row could not be parsed as CSV.
-    #[error("{}:{line}: {message}", path.display())]
-    Csv {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
-    /// A field is not a number.
-    #[error("{}:{line}: column {column}: '{text}' is not a number", path.display())]
-    Number {
-        path: PathBuf,
-        line: u64,
-        column: usize,
-        text: String,
-    },
-    /// A value is NaN or infinite.
-    #[error("{}:{line}: column {column}: '{text}' is not finite", path.display())]
-    NotFinite {
-        path: PathBuf,
-        line: u64,
-        column: usize,
-        text: String,
-    },
-    /// The label column holds something other than 0 or 1.
-    #[error("{}:{line}: label '{text}' must be 0 or 1", path.display())]
-    Label {
-        path: PathBuf,
-        line: u64,
-        text: String,
-    },
-    /// A row has a different number of columns from the first.
-    #[error("{}:{line}: expected {expected} columns, found {found}", path.display())]
-    Ragged {
-        path: PathBuf,
-        line: u64,
-        expected: usize,
-        found: usize,
-    },
-    /// Fewer than two columns: no feature and a label.
-    #[error("{}:{line}: need at least one feature column and a label, found {found} column(s)", path.display())]
-    TooFewColumns {
-        path: PathBuf,
-        line: u64,
-        found: usize,
-    },
-    /// No data rows.
-    #[error("{}: no data rows", path.display())]
-    Empty { path: PathBuf },
-}
-
-/// Loads or generates the data `spec` names; `seed` drives generated sets.
+/// Loads or generates a dataset; `seed` drives the generated ones (XOR and CSV ignore it).
 pub fn load(spec: &DatasetSpec, seed: u64) -> Result<Dataset, Error> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    Ok(match spec {
-        DatasetSpec::Xor => xor(),
-        DatasetSpec::Circles => circles(&mut rng, GENERATED_POINTS),
-        DatasetSpec::Moons => moons(&mut rng, GENERATED_POINTS),
-        DatasetSpec::Spirals => spirals(&mut rng, GENERATED_POINTS),
-        DatasetSpec::Csv(path) => return load_csv(path),
-    })
-}
-
-/// The XOR truth table: `[[0,0],[0,1],[1,0],[1,1]]`, labels `[0,1,1,0]`.
-pub fn xor() -> Dataset {
-    Dataset {
-        x: ndarray::arr2(&[[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]),
-        y: ndarray::arr1(&[0.0, 1.0, 1.0, 0.0]),
+    match spec {
+        DatasetSpec::Xor => Ok(xor()),
+        DatasetSpec::Circles => Ok(generate(seed, circles_point)),
+        DatasetSpec::Moons => Ok(generate(seed, moons_point)),
+        DatasetSpec::Spirals => Ok(generate(seed, spirals_point)),
+        DatasetSpec::Csv(path) => load_csv(path),
     }
 }
 
-fn from_points(points: Vec<(f32, f32, f32)>) -> Dataset {
-    let n = points.len();
-    let mut x = Array2::zeros((n, 2));
-    let mut y = Array1::zeros(n);
-    for (i, (a, b, label)) in points.into_iter().enumerate() {
-        x[[i, 0]] = a;
-        x[[i, 1]] = b;
-        y[i] = label;
+/// The lesson's XOR: inputs `[[0,0],[0,1],[1,0],[1,1]]`, labels `[0,1,1,0]`.
+fn xor() -> Dataset {
+    Dataset {
+        x: ndarray::array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+        y: ndarray::array![0.0, 1.0, 1.0, 0.0],
+    }
+}
+
+/// [`GENERATED_POINTS`] points, classes alternating 0, 1, 0, ... (so any prefix is
+/// balanced), each drawn by `point(class, rng)`.
+fn generate(seed: u64, point: fn(usize, &mut ChaCha8Rng) -> [f64; 2]) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut x = Array2::zeros((GENERATED_POINTS, 2));
+    let mut y = Array1::zeros(GENERATED_POINTS);
+    for (i, (mut row, label)) in x.rows_mut().into_iter().zip(y.iter_mut()).enumerate() {
+        let class = i % 2;
+        let [px, py] = point(class, &mut rng);
+        row[0] = px as f32;
+        row[1] = py as f32;
+        *label = class as f32;
     }
     Dataset { x, y }
 }
 
-fn noise(rng: &mut ChaCha8Rng, scale: f32) -> f32 {
-    (rng.random::<f32>() - 0.5) * 2.0 * scale
+/// One N(0, 1) sample by the Box-Muller transform.
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1 = 1.0 - rng.random::<f64>();
+    let u2 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
 }
 
-/// Two rings: label 0 on radius 1, label 1 on radius 0.5.
-fn circles(rng: &mut ChaCha8Rng, n: usize) -> Dataset {
-    let pts = (0..n)
-        .map(|i| {
-            let label = (i % 2) as f32;
-            let r = if label > 0.5 { 0.5 } else { 1.0 };
-            let t = rng.random::<f32>() * std::f32::consts::TAU;
-            (
-                r * t.cos() + noise(rng, 0.08),
-                r * t.sin() + noise(rng, 0.08),
-                label,
-            )
-        })
-        .collect();
-    from_points(pts)
+/// Circles: radius 1 (class 0) or 0.5 (class 1), noise 0.05.
+fn circles_point(class: usize, rng: &mut ChaCha8Rng) -> [f64; 2] {
+    let radius = if class == 0 { 1.0 } else { 0.5 };
+    let angle = rng.random_range(0.0..TAU);
+    [
+        radius * angle.cos() + 0.05 * normal(rng),
+        radius * angle.sin() + 0.05 * normal(rng),
+    ]
 }
 
-/// Two interleaved half-moons.
-fn moons(rng: &mut ChaCha8Rng, n: usize) -> Dataset {
-    let pts = (0..n)
-        .map(|i| {
-            let label = (i % 2) as f32;
-            let t = rng.random::<f32>() * std::f32::consts::PI;
-            let (a, b) = if label > 0.5 {
-                (1.0 - t.cos(), 0.5 - t.sin())
-            } else {
-                (t.cos(), t.sin())
-            };
-            (a + noise(rng, 0.1), b + noise(rng, 0.1), label)
-        })
-        .collect();
-    from_points(pts)
+/// Moons: the upper half circle around (0, 0) (class 0) and the lower one around
+/// (1, 0.5) (class 1), noise 0.1.
+fn moons_point(class: usize, rng: &mut ChaCha8Rng) -> [f64; 2] {
+    let t = rng.random_range(0.0..PI);
+    let [px, py] = if class == 0 {
+        [t.cos(), t.sin()]
+    } else {
+        [1.0 - t.cos(), 0.5 - t.sin()]
+    };
+    [px + 0.1 * normal(rng), py + 0.1 * normal(rng)]
 }
 
-/// Two spirals, one turn and a half each, the second rotated by half a turn.
-fn spirals(rng: &mut ChaCha8Rng, n: usize) -> Dataset {
-    let pts = (0..n)
-        .map(|i| {
-            let label = (i % 2) as f32;
-            let u = rng.random::<f32>();
-            let t = 0.25 + u * 3.0 * std::f32::consts::PI;
-            let r = t / (3.0 * std::f32::consts::PI);
-            let phase = if label > 0.5 {
-                std::f32::consts::PI
-            } else {
-                0.0
-            };
-            (
-                r * (t + phase).cos() + noise(rng, 0.03),
-                r * (t + phase).sin() + noise(rng, 0.03),
-                label,
-            )
-        })
-        .collect();
-    from_points(pts)
+/// Spirals: radius `r` in [0.05, 1] at angle `3 pi r`, the second class turned by pi;
+/// noise 0.03.
+fn spirals_point(class: usize, rng: &mut ChaCha8Rng) -> [f64; 2] {
+    let r = rng.random_range(0.05..1.0);
+    let angle = 3.0 * PI * r + if class == 0 { 0.0 } else { PI };
+    [
+        r * angle.cos() + 0.03 * normal(rng),
+        r * angle.sin() + 0.03 * normal(rng),
+    ]
 }
 
-/// Reads a CSV file of feature columns and a 0/1 label.
-pub fn load_csv(path: &Path) -> Result<Dataset, Error> {
-    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+/// Reads a CSV of feature columns then a 0/1 label. The first row is a header if any of
+/// its fields is not a number. Every row must have the first row's column count.
+fn load_csv(path: &Path) -> Result<Dataset, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Open {
         path: path.to_path_buf(),
         source,
     })?;
+    // Line numbers come from byte offsets (the csv crate's own line count skips blank
+    // lines).
+    let mut lines = LineCounter::new(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(std::io::BufReader::new(file));
-    let mut columns: Option<usize> = None;
-    let mut values: Vec<f32> = Vec::new();
+        .from_reader(&bytes[..]);
+    let mut columns = 0usize;
+    let mut features: Vec<f32> = Vec::new();
     let mut labels: Vec<f32> = Vec::new();
+    let mut record = csv::StringRecord::new();
     let mut first = true;
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, &e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        if first {
-            first = false;
-            if record.iter().any(|f| f.parse::<f32>().is_err()) {
-                // A header row: names, not numbers.
-                columns = Some(record.len());
-                if record.len() < 2 {
-                    return Err(Error::TooFewColumns {
-                        path: path.to_path_buf(),
-                        line,
-                        found: record.len(),
-                    });
-                }
-                continue;
+    loop {
+        let before = reader.position().byte();
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => {
+                let line = lines.line_at(err.position().map_or(before, csv::Position::byte));
+                return Err(Error::Read {
+                    path: path.to_path_buf(),
+                    line,
+                    message: read_error_message(&err),
+                });
             }
         }
-        let expected = *columns.get_or_insert(record.len());
-        if record.len() != expected {
+        let line = lines.record_line(record.position().map_or(before, csv::Position::byte));
+        if first {
+            first = false;
+            columns = record.len();
+            if columns < 2 {
+                return Err(Error::TooFewColumns {
+                    path: path.to_path_buf(),
+                    line,
+                    found: columns,
+                });
+            }
+            if record.iter().any(|field| field.parse::<f32>().is_err()) {
+                continue; // a header
+            }
+        }
+        if record.len() != columns {
             return Err(Error::Ragged {
                 path: path.to_path_buf(),
                 line,
-                expected,
+                expected: columns,
                 found: record.len(),
             });
         }
-        if expected < 2 {
-            return Err(Error::TooFewColumns {
+        let (feature_fields, label_field) = match record.len().checked_sub(1) {
+            Some(last) => (record.iter().take(last), record.get(last).unwrap_or("")),
+            None => continue,
+        };
+        for (i, text) in feature_fields.enumerate() {
+            let value = text.parse::<f32>().map_err(|_| Error::Number {
                 path: path.to_path_buf(),
                 line,
-                found: expected,
-            });
-        }
-        for (j, field) in record.iter().enumerate() {
-            let column = j + 1;
-            let v: f32 = field.parse().map_err(|_| Error::Number {
-                path: path.to_path_buf(),
-                line,
-                column,
-                text: field.to_string(),
+                column: i + 1,
+                text: text.to_string(),
             })?;
-            if !v.is_finite() {
-                return Err(Error::NotFinite {
+            if !value.is_finite() {
+                return Err(Error::NonFinite {
                     path: path.to_path_buf(),
                     line,
-                    column,
-                    text: field.to_string(),
+                    column: i + 1,
+                    text: text.to_string(),
                 });
             }
-            if column == expected {
-                if v != 0.0 && v != 1.0 {
-                    return Err(Error::Label {
-                        path: path.to_path_buf(),
-                        line,
-                        text: field.to_string(),
-                    });
-                }
-                labels.push(v);
-            } else {
-                values.push(v);
+            features.push(value);
+        }
+        match label_field.parse::<f32>() {
+            Ok(label) if label == 0.0 || label == 1.0 => labels.push(label),
+            _ => {
+                return Err(Error::Label {
+                    path: path.to_path_buf(),
+                    line,
+                    text: label_field.to_string(),
+                })
             }
         }
     }
-    let n = labels.len();
-    if n == 0 {
-        return Err(Error::Empty {
+    if first {
+        return Err(Error::EmptyFile {
             path: path.to_path_buf(),
         });
     }
-    let d = values.len() / n;
-    let x = Array2::from_shape_vec((n, d), values).map_err(|e| Error::Csv {
-        path: path.to_path_buf(),
-        line: 0,
-        message: e.to_string(),
-    })?;
+    if labels.is_empty() {
+        return Err(Error::NoDataRows {
+            path: path.to_path_buf(),
+        });
+    }
+    // Every accepted row added `columns - 1` features and one label.
+    let d = columns - 1;
+    let x = Array2::from_shape_fn((labels.len(), d), |(r, c)| {
+        features.get(r * d + c).copied().unwrap_or(f32::NAN)
+    });
     Ok(Dataset {
         x,
-        y: Array1::from(labels),
+        y: Array1::from_vec(labels),
     })
 }
 
-fn csv_error(path: &Path, e: &csv::Error) -> Error {
-    let line = e.position().map_or(0, |p| p.line());
-    match e.kind() {
-        csv::ErrorKind::Io(io) => Error::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(io.kind(), io.to_string()),
-        },
-        _ => Error::Csv {
-            path: path.to_path_buf(),
-            line,
-            message: e.to_string(),
-        },
+/// 1-based line numbers of byte offsets, for offsets that never decrease.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line where a record read from byte `offset` starts: after any blank lines
+    /// there, which the csv reader skips.
+    fn record_line(&mut self, offset: u64) -> u64 {
+        let mut start = usize::try_from(offset).unwrap_or(usize::MAX);
+        while let Some(b'\n' | b'\r') = self.bytes.get(start) {
+            start += 1;
+        }
+        self.line_at(start as u64)
+    }
+
+    /// The line holding byte `offset`.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let offset = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        if offset > self.offset {
+            let skipped = self.bytes.get(self.offset..offset).unwrap_or(&[]);
+            self.line += skipped.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
+/// The cause of a CSV read error, without the position (reported separately).
+fn read_error_message(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8 ({err})"),
+        _ => err.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
-    fn csv_file(text: &str) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("d.csv");
-        std::fs::write(&path, text).unwrap();
-        (dir, path)
+    fn csv_file(contents: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(contents).unwrap();
+        file.flush().unwrap();
+        file
     }
 
-    fn err(text: &str) -> String {
-        let (_dir, path) = csv_file(text);
-        let e = load_csv(&path).unwrap_err().to_string();
-        e.replace(&path.display().to_string(), "F")
+    fn load_text(contents: &str) -> (Result<Dataset, Error>, String) {
+        let file = csv_file(contents.as_bytes());
+        let path = file.path().display().to_string();
+        let spec = DatasetSpec::Csv(file.path().to_path_buf());
+        (load(&spec, 0), path)
+    }
+
+    fn error_of(contents: &str) -> String {
+        let (result, path) = load_text(contents);
+        let message = result.unwrap_err().to_string();
+        message.replace(&path, "FILE")
     }
 
     #[test]
-    fn xor_is_the_truth_table() {
-        let d = load(&DatasetSpec::Xor, 7).unwrap();
+    fn xor_is_the_lessons_table() {
+        let ds = load(&DatasetSpec::Xor, 99).unwrap();
         assert_eq!(
-            d.x,
-            ndarray::arr2(&[[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+            ds.x,
+            ndarray::array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
         );
-        assert_eq!(d.y, ndarray::arr1(&[0.0, 1.0, 1.0, 0.0]));
-        assert_eq!(d.plane(), [-0.5, 1.5, -0.5, 1.5]);
+        assert_eq!(ds.y, ndarray::array![0.0, 1.0, 1.0, 0.0]);
+        assert_eq!((ds.len(), ds.features(), ds.is_empty()), (4, 2, false));
+        assert_eq!(ds.plane(), [-0.5, 1.5, -0.5, 1.5]);
     }
 
     #[test]
-    fn spec_round_trips_and_rejects_unknown() {
-        for s in ["xor", "circles", "moons", "spirals", "csv:data/a.csv"] {
-            assert_eq!(s.parse::<DatasetSpec>().unwrap().to_string(), s);
-        }
-        assert_eq!(
-            "iris".parse::<DatasetSpec>().unwrap_err().to_string(),
-            "unknown dataset 'iris': expected xor, circles, moons, spirals or csv:PATH"
-        );
-        assert!("csv:".parse::<DatasetSpec>().is_err());
-    }
-
-    #[test]
-    fn generated_sets_are_deterministic_and_balanced() {
+    fn generated_sets_are_balanced_deterministic_and_seeded() {
         for spec in [
             DatasetSpec::Circles,
             DatasetSpec::Moons,
             DatasetSpec::Spirals,
         ] {
-            let a = load(&spec, 3).unwrap();
-            let b = load(&spec, 3).unwrap();
-            let c = load(&spec, 4).unwrap();
-            assert_eq!(a, b, "{spec}");
-            assert_ne!(a.x, c.x, "{spec}");
-            assert_eq!(a.len(), GENERATED_POINTS);
-            assert_eq!(a.features(), 2);
-            assert_eq!(
-                a.y.iter().filter(|&&v| v == 1.0).count(),
-                GENERATED_POINTS / 2
-            );
+            let a = load(&spec, 7).unwrap();
+            assert_eq!((a.len(), a.features()), (200, 2), "{spec}");
+            assert_eq!(a.y.iter().filter(|&&v| v == 1.0).count(), 100, "{spec}");
+            assert_eq!(&a.y.to_vec()[..4], &[0.0, 1.0, 0.0, 1.0], "{spec}");
+            assert_eq!(a, load(&spec, 7).unwrap(), "{spec}");
+            assert_ne!(a.x, load(&spec, 8).unwrap().x, "{spec}");
+            assert!(a.x.iter().all(|v| v.is_finite() && v.abs() < 3.0), "{spec}");
         }
     }
 
     #[test]
+    fn circles_have_their_radii() {
+        let ds = load(&DatasetSpec::Circles, 3).unwrap();
+        for (row, &label) in ds.x.rows().into_iter().zip(&ds.y) {
+            let r = (row[0] * row[0] + row[1] * row[1]).sqrt();
+            let want = if label == 0.0 { 1.0 } else { 0.5 };
+            assert!((r - want).abs() < 0.25, "radius {r} for class {label}");
+        }
+    }
+
+    #[test]
+    fn moons_classes_sit_on_their_half_circles() {
+        let ds = load(&DatasetSpec::Moons, 0).unwrap();
+        let mean = |class: f32| {
+            let rows: Vec<_> =
+                ds.x.rows()
+                    .into_iter()
+                    .zip(&ds.y)
+                    .filter(|&(_, &l)| l == class)
+                    .map(|(r, _)| (r[0], r[1]))
+                    .collect();
+            let n = rows.len() as f32;
+            let (sx, sy) = rows
+                .iter()
+                .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
+            (sx / n, sy / n)
+        };
+        // Means of the half circles: (0, 2/pi) and (1, 0.5 - 2/pi).
+        let (x0, y0) = mean(0.0);
+        let (x1, y1) = mean(1.0);
+        assert!(
+            x0.abs() < 0.15 && (y0 - std::f32::consts::FRAC_2_PI).abs() < 0.1,
+            "{x0} {y0}"
+        );
+        assert!(
+            (x1 - 1.0).abs() < 0.15 && (y1 - (0.5 - std::f32::consts::FRAC_2_PI)).abs() < 0.1,
+            "{x1} {y1}"
+        );
+    }
+
+    #[test]
+    fn plane_is_the_bounding_box_plus_ten_percent() {
+        let ds = load(&DatasetSpec::Spirals, 5).unwrap();
+        let column = |c: usize| {
+            let v = ds.x.column(c);
+            let lo = v.iter().copied().fold(f32::INFINITY, f32::min);
+            let hi = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            (lo, hi)
+        };
+        let ((x0, x1), (y0, y1)) = (column(0), column(1));
+        let plane = ds.plane();
+        let want = [
+            x0 - 0.1 * (x1 - x0),
+            x1 + 0.1 * (x1 - x0),
+            y0 - 0.1 * (y1 - y0),
+            y1 + 0.1 * (y1 - y0),
+        ];
+        assert_eq!(plane, want);
+        let flat = Dataset::new(
+            ndarray::array![[2.0, 3.0], [4.0, 3.0]],
+            ndarray::array![0.0, 1.0],
+        );
+        assert_eq!(flat.unwrap().plane(), [1.8, 4.2, 2.5, 3.5]);
+        let one = Dataset::new(ndarray::array![[2.0], [4.0]], ndarray::array![0.0, 1.0]);
+        assert_eq!(one.unwrap().plane(), [1.8, 4.2, -1.0, 1.0]);
+    }
+
+    #[test]
+    fn specs_parse_and_display() {
+        for text in ["xor", "circles", "moons", "spirals", "csv:data/points.csv"] {
+            let spec: DatasetSpec = text.parse().unwrap();
+            assert_eq!(spec.to_string(), text);
+        }
+        assert_eq!(
+            "csv:a b.csv".parse::<DatasetSpec>().unwrap(),
+            DatasetSpec::Csv(PathBuf::from("a b.csv"))
+        );
+        assert_eq!(
+            "iris".parse::<DatasetSpec>().unwrap_err().to_string(),
+            "unknown dataset `iris`: choose xor, circles, moons, spirals or csv:PATH"
+        );
+        assert_eq!(
+            "csv:".parse::<DatasetSpec>().unwrap_err().to_string(),
+            "`csv:` needs a path, as in csv:points.csv"
+        );
+    }
+
+    #[test]
+    fn dataset_new_checks_its_input() {
+        use ndarray::array;
+        let err = |x: Array2<f32>, y: Array1<f32>| Dataset::new(x, y).unwrap_err().to_string();
+        assert_eq!(
+            err(array![[1.0], [2.0]], array![0.0]),
+            "2 feature rows but 1 labels"
+        );
+        assert_eq!(
+            err(Array2::zeros((0, 2)), Array1::zeros(0)),
+            "a dataset needs at least one example and one feature, got 0x2"
+        );
+        assert_eq!(
+            err(array![[1.0], [2.0]], array![0.0, 0.5]),
+            "label 1 is 0.5, not 0 or 1"
+        );
+        assert_eq!(
+            err(array![[1.0, f32::NAN]], array![1.0]),
+            "feature (0, 1) is NaN, not finite"
+        );
+    }
+
+    #[test]
     fn csv_with_and_without_header() {
-        let (_d, p) = csv_file("x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n");
-        let d = load_csv(&p).unwrap();
-        assert_eq!(d, xor());
-        let (_d, p) = csv_file("0.5, 2, 1\n-1.25, 3, 0\n\n");
-        let d = load_csv(&p).unwrap();
-        assert_eq!(d.x, ndarray::arr2(&[[0.5, 2.0], [-1.25, 3.0]]));
-        assert_eq!(d.y, ndarray::arr1(&[1.0, 0.0]));
+        let (ds, _) = load_text("x1,x2,label\n0.5,-1,1\n2,3e-1,0\n");
+        let ds = ds.unwrap();
+        assert_eq!(ds.x, ndarray::array![[0.5, -1.0], [2.0, 0.3]]);
+        assert_eq!(ds.y, ndarray::array![1.0, 0.0]);
+        // A UTF-8 byte-order mark does not turn the first row into a header.
+        let (ds, _) = load_text("\u{feff}1,2,0\n3,4,1\n");
+        assert_eq!(ds.unwrap().len(), 2);
+        let (ds, _) = load_text(" 1 , 2 , 3 , 1.0 \r\n4,5,6,0\r\n");
+        let ds = ds.unwrap();
+        assert_eq!(ds.x, ndarray::array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+        assert_eq!(ds.y, ndarray::array![1.0, 0.0]);
     }
 
     #[test]
-    fn csv_errors_name_file_and_line() {
+    fn csv_errors_name_the_file_and_line() {
+        assert_eq!(error_of(""), "FILE: the file is empty");
+        assert_eq!(error_of("a,b,label\n"), "FILE: a header but no data rows");
         assert_eq!(
-            err("a,b,label\n1,2,0\n1,x,1\n"),
-            "F:3: column 2: 'x' is not a number"
+            error_of("1\n0\n"),
+            "FILE:1: found 1 column(s); need feature columns then a 0/1 label"
         );
-        assert_eq!(err("1,2,0\n1,2,2\n"), "F:2: label '2' must be 0 or 1");
-        assert_eq!(err("1,2,0\n1,2\n"), "F:2: expected 3 columns, found 2");
-        assert_eq!(err(""), "F: no data rows");
-        assert_eq!(err("a,b,label\n"), "F: no data rows");
         assert_eq!(
-            err("1\n0\n"),
-            "F:1: need at least one feature column and a label, found 1 column(s)"
+            error_of("a,b,y\n1,2,0\n3,4\n"),
+            "FILE:3: expected 3 columns, found 2"
         );
-        assert_eq!(err("1,inf,0\n"), "F:1: column 2: 'inf' is not finite");
-        assert_eq!(err("1,2,0.5\n"), "F:1: label '0.5' must be 0 or 1");
+        assert_eq!(
+            error_of("1,2,0\n3,4,1,5\n"),
+            "FILE:2: expected 3 columns, found 4"
+        );
+        assert_eq!(
+            error_of("a,b,y\n1,2,0\n3,x4,1\n"),
+            "FILE:3: column 2: `x4` is not a number"
+        );
+        assert_eq!(
+            error_of("1,2,0\n,2,1\n"),
+            "FILE:2: column 1: `` is not a number"
+        );
+        assert_eq!(
+            error_of("1,2,0\n1,inf,1\n"),
+            "FILE:2: column 2: `inf` is not finite"
+        );
+        assert_eq!(
+            error_of("1,2,0\n1,NaN,1\n"),
+            "FILE:2: column 2: `NaN` is not finite"
+        );
+        assert_eq!(
+            error_of("1,2,0\n1,2,2\n"),
+            "FILE:2: label `2` is not 0 or 1"
+        );
+        assert_eq!(
+            error_of("1,2,0\n1,2,yes\n"),
+            "FILE:2: label `yes` is not 0 or 1"
+        );
+        assert_eq!(error_of("1,2,0.5\n"), "FILE:1: label `0.5` is not 0 or 1");
     }
 
     #[test]
-    fn missing_csv_names_path_and_os_error() {
-        let e = load(&DatasetSpec::Csv(PathBuf::from("/nonexistent/d.csv")), 0).unwrap_err();
-        let msg = e.to_string();
-        assert!(msg.starts_with("cannot read /nonexistent/d.csv: "), "{msg}");
-        assert!(msg.contains("No such file"), "{msg}");
+    fn csv_line_numbers_count_blank_and_quoted_lines() {
+        // A blank line is skipped but still counted; a quoted field may span lines.
+        assert_eq!(
+            error_of("1,2,0\n\n3,4,7\n"),
+            "FILE:3: label `7` is not 0 or 1"
+        );
+        assert_eq!(
+            error_of("\"1\n\",2,0\n3,4,7\n"),
+            "FILE:3: label `7` is not 0 or 1"
+        );
+    }
+
+    #[test]
+    fn csv_read_failures() {
+        let missing = std::env::temp_dir().join("tbtrain-no-such-file.csv");
+        let err = load(&DatasetSpec::Csv(missing.clone()), 0).unwrap_err();
+        assert!(matches!(&err, Error::Open { source, .. }
+            if source.kind() == std::io::ErrorKind::NotFound));
+        assert!(err
+            .to_string()
+            .starts_with(&format!("cannot read {}: ", missing.display())));
+
+        let file = csv_file(b"1,2,0\n1,\xff,1\n");
+        let err = load(&DatasetSpec::Csv(file.path().to_path_buf()), 0).unwrap_err();
+        let message = err
+            .to_string()
+            .replace(&file.path().display().to_string(), "FILE");
+        assert!(
+            message.starts_with("FILE:2: cannot read: not UTF-8"),
+            "{message}"
+        );
     }
 }

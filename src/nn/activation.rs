@@ -138,8 +138,10 @@ impl Activation {
         }
     }
 
-    /// `a[i] = forward(z[i])` over equal-length slices.
-    pub(crate) fn forward_slice<F: Float>(self, z: &[F], a: &mut [F]) {
+    /// `a = forward(z)` over equal-length slices of `L`-value chunks (SIMD-width
+    /// chunks: each chunk's `L` values are computed together, with no scalar remainder).
+    #[inline(always)]
+    pub(crate) fn forward_chunks<F: Float, const L: usize>(self, z: &[[F; L]], a: &mut [[F; L]]) {
         match self {
             Activation::Sigmoid => map(z, a, |x| x.sigmoid()),
             Activation::Relu => map(z, a, relu),
@@ -155,8 +157,15 @@ impl Activation {
         }
     }
 
-    /// `delta[i] *= derivative(z[i])`, with `a = forward(z)` as computed by the forward pass.
-    pub(crate) fn scale_by_derivative<F: Float>(self, z: &[F], a: &[F], delta: &mut [F]) {
+    /// `delta *= derivative(z)`, with `a = forward(z)` as computed by the forward pass,
+    /// over chunks like [`forward_chunks`](Self::forward_chunks).
+    #[inline(always)]
+    pub(crate) fn scale_by_derivative<F: Float, const L: usize>(
+        self,
+        z: &[[F; L]],
+        a: &[[F; L]],
+        delta: &mut [[F; L]],
+    ) {
         match self {
             Activation::Sigmoid => scale(z, a, delta, |_, a| a * (F::ONE - a)),
             Activation::Relu => scale(z, a, delta, |z, _| pick(z > F::ZERO, F::ONE, F::ZERO)),
@@ -221,17 +230,28 @@ fn gelu_derivative<F: Float>(x: F) -> F {
     F::HALF * (F::ONE + t) + F::HALF * x * (F::ONE - t * t) * du
 }
 
+// In `map` and `scale`, each chunk reference passes through `black_box`: this keeps
+// LLVM's loop vectoriser from vectorising across chunks (which transposes them through
+// shuffles), so each chunk is computed as one SIMD vector as intended.
+
 #[inline(always)]
-fn map<F: Float>(z: &[F], a: &mut [F], f: impl Fn(F) -> F) {
-    for (a, &z) in a.iter_mut().zip(z) {
-        *a = f(z);
+fn map<F: Float, const L: usize>(z: &[[F; L]], a: &mut [[F; L]], f: impl Fn(F) -> F) {
+    for (a, z) in a.iter_mut().zip(z) {
+        let z = std::hint::black_box(z);
+        *a = std::array::from_fn(|l| f(z[l]));
     }
 }
 
 #[inline(always)]
-fn scale<F: Float>(z: &[F], a: &[F], delta: &mut [F], d: impl Fn(F, F) -> F) {
-    for ((delta, &z), &a) in delta.iter_mut().zip(z).zip(a) {
-        *delta *= d(z, a);
+fn scale<F: Float, const L: usize>(
+    z: &[[F; L]],
+    a: &[[F; L]],
+    delta: &mut [[F; L]],
+    d: impl Fn(F, F) -> F,
+) {
+    for ((delta, z), a) in delta.iter_mut().zip(z).zip(a) {
+        let z = std::hint::black_box(z);
+        *delta = std::array::from_fn(|l| delta[l] * d(z[l], a[l]));
     }
 }
 
@@ -316,16 +336,20 @@ mod tests {
     }
 
     #[test]
-    fn slice_versions_agree_with_scalar_ones() {
-        let z: Vec<f32> = (-10..10).map(|i| i as f32 * 0.37).collect();
+    fn chunk_versions_agree_with_scalar_ones() {
+        let z: Vec<[f32; 4]> = (0..5)
+            .map(|c| std::array::from_fn(|l| (c * 4 + l) as f32 * 0.37 - 3.7))
+            .collect();
         for act in ALL {
-            let mut a = vec![0.0; z.len()];
-            act.forward_slice(&z, &mut a);
-            let mut delta = vec![2.0; z.len()];
+            let mut a = vec![[0.0; 4]; z.len()];
+            act.forward_chunks(&z, &mut a);
+            let mut delta = vec![[2.0; 4]; z.len()];
             act.scale_by_derivative(&z, &a, &mut delta);
-            for i in 0..z.len() {
-                assert_eq!(a[i], act.forward(z[i]), "{act}");
-                assert_eq!(delta[i], 2.0 * act.derivative(z[i]), "{act}");
+            for (c, chunk) in z.iter().enumerate() {
+                for (l, &x) in chunk.iter().enumerate() {
+                    assert_eq!(a[c][l], act.forward(x), "{act}");
+                    assert_eq!(delta[c][l], 2.0 * act.derivative(x), "{act}");
+                }
             }
         }
     }

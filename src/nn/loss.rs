@@ -9,7 +9,7 @@ use super::float::Float;
 /// The cross-entropy of one example with logit `z` and label `y` (0 or 1).
 #[inline]
 pub fn bce_with_logit<F: Float>(z: F, y: F) -> F {
-    z.max(F::ZERO) - z * y + (-z.abs()).exp().ln_1p()
+    z.max(F::ZERO) - z * y + z.ln_1p_exp_neg_abs()
 }
 
 /// The mean cross-entropy over paired logits and labels (NaN if there are none).
@@ -21,6 +21,26 @@ pub fn mean_bce_with_logits<F: Float>(logits: &[F], labels: &[F]) -> F {
         n += 1;
     }
     sum / F::from_f64(n as f64)
+}
+
+/// The mean cross-entropy of the first `n` examples, with logits in chunks of `L` and
+/// labels flat: a chunk at a time, so the compiler computes each chunk as one SIMD
+/// vector. Sums lane-wise, then across lanes.
+#[inline]
+pub(crate) fn mean_bce_chunks<F: Float, const L: usize>(
+    logits: &[[F; L]],
+    labels: &[F],
+    n: usize,
+) -> F {
+    let mut acc = [F::ZERO; L];
+    for (c, (z, y)) in logits.iter().zip(labels.chunks_exact(L)).enumerate() {
+        for (l, acc) in acc.iter_mut().enumerate() {
+            let (z, y) = (z[l], y[l]);
+            let term = bce_with_logit(z, y);
+            *acc += if c * L + l < n { term } else { F::ZERO };
+        }
+    }
+    acc.iter().fold(F::ZERO, |sum, &v| sum + v) / F::from_f64(n as f64)
 }
 
 /// The fraction of outputs on the right side of 0.5: `(out > 0.5) == (label > 0.5)`.
@@ -76,5 +96,11 @@ mod tests {
         );
         assert_eq!(accuracy(&[0.9f32], &[1.0]), 1.0);
         assert!(accuracy::<f32>(&[0.9], &[1.0, 0.0]).is_nan());
+        // Chunked: 5 examples in two chunks of 4; the padding (huge logits) is ignored.
+        let logits = [[0.0f64, 0.0, 2.0, -1.0], [0.5, 1e6, -1e6, 1e6]];
+        let labels = [0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
+        let flat: Vec<f64> = logits.iter().flatten().copied().collect();
+        let want = mean_bce_with_logits(&flat[..5], &labels[..5]);
+        assert!((mean_bce_chunks(&logits, &labels, 5) - want).abs() < 1e-15);
     }
 }

@@ -45,11 +45,16 @@ impl MlpConfig {
     }
 }
 
-/// One weight layer.
+/// One weight layer. Parameters are kept as flat row-major vectors, which the training
+/// kernels read directly, and shown as ndarray views.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer<F = f32> {
-    pub(crate) weights: Array2<F>,
-    pub(crate) biases: Array1<F>,
+    /// `[fan_in, fan_out]`, row-major.
+    pub(crate) weights: Vec<F>,
+    /// `[fan_out]`.
+    pub(crate) biases: Vec<F>,
+    pub(crate) fan_in: usize,
+    pub(crate) fan_out: usize,
     pub(crate) activation: Activation,
 }
 
@@ -70,24 +75,26 @@ impl<F: Float> Layer<F> {
                 found: biases.len(),
             });
         }
-        // Row-major storage is what the training kernels index.
-        let weights = weights.as_standard_layout().into_owned();
-        let biases = biases.as_standard_layout().into_owned();
         Ok(Layer {
-            weights,
-            biases,
+            weights: weights.iter().copied().collect(),
+            biases: biases.to_vec(),
+            fan_in,
+            fan_out,
             activation,
         })
     }
 
     /// Weights, `[fan_in, fan_out]`.
     pub fn weights(&self) -> ArrayView2<'_, F> {
-        self.weights.view()
+        match ArrayView2::from_shape((self.fan_in, self.fan_out), &self.weights) {
+            Ok(view) => view,
+            Err(_) => ndarray::aview2::<F, 0>(&[]),
+        }
     }
 
     /// Biases, `[fan_out]`.
     pub fn biases(&self) -> ArrayView1<'_, F> {
-        self.biases.view()
+        ArrayView1::from(&self.biases[..])
     }
 
     /// The activation applied after `matmul(L, W) + b`.
@@ -97,23 +104,21 @@ impl<F: Float> Layer<F> {
 
     /// Inputs to this layer.
     pub fn fan_in(&self) -> usize {
-        self.weights.nrows()
+        self.fan_in
     }
 
     /// Units of this layer.
     pub fn fan_out(&self) -> usize {
-        self.weights.ncols()
-    }
-
-    /// The weights as one row-major slice.
-    pub(crate) fn weight_slice(&self) -> &[F] {
-        self.weights.as_slice().unwrap_or(&[])
+        self.fan_out
     }
 
     fn cast<G: Float>(&self) -> Layer<G> {
+        let cast = |v: &[F]| v.iter().map(|&v| G::from_f64(v.to_f64())).collect();
         Layer {
-            weights: self.weights.mapv(|v| G::from_f64(v.to_f64())),
-            biases: self.biases.mapv(|v| G::from_f64(v.to_f64())),
+            weights: cast(&self.weights),
+            biases: cast(&self.biases),
+            fan_in: self.fan_in,
+            fan_out: self.fan_out,
             activation: self.activation,
         }
     }
@@ -141,8 +146,10 @@ impl Mlp<f32> {
             };
             let (weights, biases) = config.init.layer(fan_in, fan_out, rng);
             layers.push(Layer {
-                weights,
-                biases,
+                weights: weights.iter().copied().collect(),
+                biases: biases.to_vec(),
+                fan_in,
+                fan_out,
                 activation,
             });
             fan_in = fan_out;
@@ -229,7 +236,7 @@ impl<F: Float> Mlp<F> {
             for layer in &self.layers {
                 next.clear();
                 next.extend(layer.biases.iter().copied());
-                for (&input, weights) in current.iter().zip(layer.weights.rows()) {
+                for (&input, weights) in current.iter().zip(layer.weights.chunks(layer.fan_out)) {
                     for (acc, &w) in next.iter_mut().zip(weights) {
                         *acc += input * w;
                     }

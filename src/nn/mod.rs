@@ -14,6 +14,7 @@
 pub mod activation;
 pub mod float;
 pub mod init;
+mod kernels;
 pub mod loss;
 pub mod mlp;
 pub mod optim;

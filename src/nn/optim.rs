@@ -154,6 +154,7 @@ impl<F: Float> Optimizer<F> {
 
     /// Updates layer `k`'s weights and biases from their gradients (after
     /// [`begin_update`](Self::begin_update)).
+    #[inline(always)]
     pub(crate) fn update_layer(
         &mut self,
         k: usize,
@@ -247,13 +248,12 @@ mod tests {
         for g in grads {
             opt.begin_update();
             let layer = &mut mlp.layers[0];
-            let w = layer.weights.as_slice_mut().unwrap();
-            let b = layer.biases.as_slice_mut().unwrap();
+            let (w, b) = (&mut layer.weights, &mut layer.biases);
             opt.update_layer(0, w, b, &g[..2], &g[2..], lr);
         }
         assert_eq!(opt.steps(), grads.len() as u64);
         let l = &mlp.layers[0];
-        [l.weights[[0, 0]], l.weights[[1, 0]], l.biases[0]]
+        [l.weights[0], l.weights[1], l.biases[0]]
     }
 
     fn assert_close(got: [f64; 3], want: [f64; 3]) {

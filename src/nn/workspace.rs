@@ -1,27 +1,24 @@
 //! The training step: forward pass, cross-entropy, backward pass and optimizer update, in
 //! buffers made once so that a step allocates nothing.
 //!
-//! Inside, every per-example buffer is stored feature-major, `[units, columns]`, with the
-//! batch along the contiguous axis, padded to a multiple of [`LANES`] columns (the padding
-//! columns carry zero inputs and zero deltas, so they never touch a gradient). Buffers are
-//! slices of `[F; LANES]`, so the inner loops work on whole chunks that the compiler keeps
-//! in SIMD registers, with plain index arithmetic: on 4x5 matrices, ndarray's general
-//! `dot` (and even `chunks_exact`, which divides) costs more than the arithmetic itself.
-//! The read-only accessors present the usual `[batch, units]` shape.
+//! Inside, every per-example buffer is stored feature-major, `[units][chunks]` of
+//! `[F; LANES]` lane vectors, with the batch along the lanes, padded to a multiple of
+//! [`LANES`] (the padding columns carry zero inputs and zero deltas, so they never touch a
+//! gradient). The loops over them are in the private `kernels` module; on 4x5 matrices
+//! ndarray's general `dot` costs more per call than the arithmetic itself. The read-only
+//! accessors present the usual `[batch, units]` shape as ndarray views. A workspace
+//! serves one network shape and one batch size.
 
-use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{s, ArrayView1, ArrayView2};
 
 use super::float::Float;
+use super::kernels::{backward_layer, forward_layer, Below, Lanes, Params, Shape};
 use super::loss;
 use super::mlp::Mlp;
-use super::optim::Optimizer;
+use super::optim::{Optimizer, OptimizerKind};
 use super::Error;
 
-/// Batch columns processed together; batches are padded to a multiple of this.
-pub const LANES: usize = 4;
-
-/// One chunk of [`LANES`] batch columns of one unit.
-type Lanes<F> = [F; LANES];
+pub use super::kernels::LANES;
 
 /// Every buffer of a training step for one network shape and batch size.
 #[derive(Debug, Clone)]
@@ -41,10 +38,10 @@ pub struct Workspace<F = f32> {
     a: Vec<Vec<Lanes<F>>>,
     /// `dCost/dz` per layer, `[fan_out][chunks]`.
     delta: Vec<Vec<Lanes<F>>>,
-    /// `dCost/dW` per layer, `[fan_in, fan_out]`.
-    dw: Vec<Array2<F>>,
+    /// `dCost/dW` per layer, `[fan_in, fan_out]` row-major.
+    dw: Vec<Vec<F>>,
     /// `dCost/db` per layer, `[fan_out]`.
-    db: Vec<Array1<F>>,
+    db: Vec<Vec<F>>,
     /// The cost of the last forward pass.
     cost: F,
 }
@@ -77,11 +74,11 @@ impl<F: Float> Workspace<F> {
             delta: per_unit(),
             dw: shapes
                 .iter()
-                .map(|&(fan_in, fan_out)| Array2::from_elem((fan_in, fan_out), F::ZERO))
+                .map(|&(fan_in, fan_out)| vec![F::ZERO; fan_in * fan_out])
                 .collect(),
             db: shapes
                 .iter()
-                .map(|&(_, fan_out)| Array1::from_elem(fan_out, F::ZERO))
+                .map(|&(_, fan_out)| vec![F::ZERO; fan_out])
                 .collect(),
             shapes,
             cost: F::NAN,
@@ -166,47 +163,40 @@ impl<F: Float> Workspace<F> {
         let chunks = self.chunks;
         for (b, row) in x.rows().into_iter().enumerate() {
             let (c, lane) = (b / LANES, b % LANES);
-            for (i, &v) in row.iter().enumerate() {
-                if let Some(slot) = self.input.get_mut(i * chunks + c) {
-                    slot[lane] = v;
-                }
+            let mut slots = self.input.iter_mut().skip(c).step_by(chunks);
+            for (slot, &v) in slots.by_ref().zip(row) {
+                slot[lane] = v;
             }
         }
         for (label, &y) in self.labels.iter_mut().zip(y) {
             *label = y;
         }
-        for (k, layer) in mlp.layers().iter().enumerate() {
-            let (done, rest) = self.a.split_at_mut(k);
-            let input = match done.last() {
-                Some(previous) => previous,
-                None => &self.input,
-            };
-            let (Some(a), Some(z)) = (rest.first_mut(), self.z.get_mut(k)) else {
+        let mut input: &[Lanes<F>] = &self.input;
+        let mut outputs = self.z.iter_mut().zip(self.a.iter_mut());
+        for layer in mlp.layers() {
+            let Some((z, a)) = outputs.next() else {
                 break;
             };
             let shape = Shape {
-                fan_in: layer.fan_in(),
-                fan_out: layer.fan_out(),
+                fan_in: layer.fan_in,
+                fan_out: layer.fan_out,
                 chunks,
             };
-            let biases = layer.biases();
-            let biases = biases.as_slice().unwrap_or(&[]);
-            affine(layer.weight_slice(), biases, input, z, shape);
-            layer
-                .activation()
-                .forward_slice(z.as_flattened(), a.as_flattened_mut());
+            let (w, b) = (&layer.weights, &layer.biases);
+            forward_layer(w, b, input, z, a, layer.activation, shape);
+            input = a;
         }
-        let logits = self.z.last().map_or(&[][..], |z| z.as_flattened());
-        let batch_logits = logits.get(..self.batch).unwrap_or(&[]);
-        let batch_labels = self.labels.get(..self.batch).unwrap_or(&[]);
-        self.cost = loss::mean_bce_with_logits(batch_logits, batch_labels);
+        // The output layer has one unit, so its chunks are the batch in order.
+        let logits = self.z.last().map_or(&[][..], Vec::as_slice);
+        self.cost = loss::mean_bce_chunks(logits, &self.labels, self.batch);
         self.cost
     }
 
     /// The backward pass after [`forward`](Self::forward) with the same `mlp`: fills the
     /// deltas and the weight and bias gradients. With an optimizer, also updates each
-    /// layer as soon as the gradient below it has been computed (the update then reads
-    /// the same gradients as a separate pass would, and the buffers stay in cache).
+    /// layer right after its gradients and the delta below it (which needs the old
+    /// weights) are computed: the same arithmetic as a separate pass, while the buffers
+    /// are in registers and cache. Plain gradient descent runs inside the kernels.
     fn backward(&mut self, mlp: &mut Mlp<F>, mut update: Option<(&mut Optimizer<F>, F)>) {
         let chunks = self.chunks;
         let n = F::from_f64(self.batch as f64);
@@ -221,8 +211,13 @@ impl<F: Float> Workspace<F> {
             }
             padding.fill(F::ZERO);
         }
-        if let Some((opt, _)) = update.as_mut() {
+        // Plain gradient descent is applied inside the kernels; other rules after them.
+        let mut sgd_rate = None;
+        if let Some((opt, lr)) = update.as_mut() {
             opt.begin_update();
+            if opt.kind() == OptimizerKind::Sgd {
+                sgd_rate = Some(*lr);
+            }
         }
         for k in (0..mlp.layers.len()).rev() {
             let below_activation = k
@@ -243,28 +238,26 @@ impl<F: Float> Workspace<F> {
                 break;
             };
             let shape = Shape {
-                fan_in: layer.fan_in(),
-                fan_out: layer.fan_out(),
+                fan_in: layer.fan_in,
+                fan_out: layer.fan_out,
                 chunks,
             };
-            let dw = dw.as_slice_mut().unwrap_or(&mut []);
-            let db = db.as_slice_mut().unwrap_or(&mut []);
-            weight_grads(input, delta, dw, db, shape);
-            let below = k
-                .checked_sub(1)
-                .and_then(|j| Some((before.last_mut()?, self.z.get(j)?, self.a.get(j)?)));
-            if let (Some((below_delta, z, a)), Some(activation)) = (below, below_activation) {
-                back_affine(layer.weight_slice(), delta, below_delta, shape);
-                activation.scale_by_derivative(
-                    z.as_flattened(),
-                    a.as_flattened(),
-                    below_delta.as_flattened_mut(),
-                );
-            }
-            if let Some((opt, lr)) = update.as_mut() {
-                let weights = layer.weights.as_slice_mut().unwrap_or(&mut []);
-                let biases = layer.biases.as_slice_mut().unwrap_or(&mut []);
-                opt.update_layer(k, weights, biases, dw, db, *lr);
+            let below = k.checked_sub(1).and_then(|j| {
+                Some(Below {
+                    delta: before.last_mut()?,
+                    z: self.z.get(j)?,
+                    a: self.a.get(j)?,
+                    activation: below_activation?,
+                })
+            });
+            let params = Params {
+                w: &mut layer.weights,
+                b: &mut layer.biases,
+                sgd_rate,
+            };
+            backward_layer(params, input, delta, dw, db, below, shape);
+            if let (Some((opt, lr)), None) = (update.as_mut(), sgd_rate) {
+                opt.update_layer(k, &mut layer.weights, &mut layer.biases, dw, db, *lr);
             }
         }
     }
@@ -308,12 +301,13 @@ impl<F: Float> Workspace<F> {
 
     /// `dCost/dW` of layer `k` from the last step, `[fan_in, fan_out]`.
     pub fn weight_grads(&self, k: usize) -> Option<ArrayView2<'_, F>> {
-        self.dw.get(k).map(|g| g.view())
+        let &(fan_in, fan_out) = self.shapes.get(k)?;
+        ArrayView2::from_shape((fan_in, fan_out), self.dw.get(k)?).ok()
     }
 
     /// `dCost/db` of layer `k` from the last step, `[fan_out]`.
     pub fn bias_grads(&self, k: usize) -> Option<ArrayView1<'_, F>> {
-        self.db.get(k).map(|g| g.view())
+        self.db.get(k).map(|g| ArrayView1::from(&g[..]))
     }
 
     /// The L2 norm of `dCost/dW` of layer `k`: how much the layer still learns.
@@ -321,210 +315,6 @@ impl<F: Float> Workspace<F> {
         let dw = self.dw.get(k)?;
         Some(dw.iter().fold(F::ZERO, |sum, &g| sum + g * g).sqrt())
     }
-}
-
-/// Sizes of one layer's product: `W` is `[fan_in, fan_out]`, per-unit buffers are
-/// `[units][chunks]`.
-#[derive(Debug, Clone, Copy)]
-struct Shape {
-    fan_in: usize,
-    fan_out: usize,
-    chunks: usize,
-}
-
-/// Units handled together by one kernel call, with their accumulators in registers.
-const BLOCK: usize = 8;
-
-/// Calls `$kernel::<F, N>(args)` with `N = $width` known at compile time (1..=BLOCK), so
-/// loops over the block's units unroll and keep their accumulators in registers.
-macro_rules! with_width {
-    ($width:expr, $kernel:ident($($arg:expr),* $(,)?)) => {
-        match $width {
-            1 => $kernel::<F, 1>($($arg),*),
-            2 => $kernel::<F, 2>($($arg),*),
-            3 => $kernel::<F, 3>($($arg),*),
-            4 => $kernel::<F, 4>($($arg),*),
-            5 => $kernel::<F, 5>($($arg),*),
-            6 => $kernel::<F, 6>($($arg),*),
-            7 => $kernel::<F, 7>($($arg),*),
-            8 => $kernel::<F, 8>($($arg),*),
-            _ => {}
-        }
-    };
-}
-
-/// Unit blocks `(first unit, width)` covering `0..units`.
-#[inline]
-fn blocks(units: usize) -> impl Iterator<Item = (usize, usize)> {
-    (0..units)
-        .step_by(BLOCK)
-        .map(move |j0| (j0, (units - j0).min(BLOCK)))
-}
-
-/// Units `j0..j0 + N` of row `i` of the row-major `[rows, fan_out]` matrix `w`.
-#[inline(always)]
-fn block_row<F: Float, const N: usize>(w: &[F], i: usize, fan_out: usize, j0: usize) -> [F; N] {
-    let start = i * fan_out + j0;
-    match w.get(start..start + N) {
-        Some(row) => std::array::from_fn(|j| row[j]),
-        None => [F::ZERO; N],
-    }
-}
-
-/// `z[j][c] = b[j] + sum_i x[i][c] w[i, j]`: the layer's pre-activations.
-fn affine<F: Float>(w: &[F], b: &[F], x: &[Lanes<F>], z: &mut [Lanes<F>], shape: Shape) {
-    if shape.fan_out <= BLOCK {
-        let j0 = 0;
-        with_width!(shape.fan_out, affine_block(w, b, x, z, shape, j0));
-    } else {
-        for (j0, width) in blocks(shape.fan_out) {
-            with_width!(width, affine_block(w, b, x, z, shape, j0));
-        }
-    }
-}
-
-#[inline(always)]
-fn affine_block<F: Float, const N: usize>(
-    w: &[F],
-    b: &[F],
-    x: &[Lanes<F>],
-    z: &mut [Lanes<F>],
-    shape: Shape,
-    j0: usize,
-) {
-    let bias: [F; N] = block_row(b, 0, 0, j0);
-    for c in 0..shape.chunks {
-        let mut acc: [Lanes<F>; N] = std::array::from_fn(|j| [bias[j]; LANES]);
-        for i in 0..shape.fan_in {
-            let Some(xs) = x.get(i * shape.chunks + c) else {
-                break;
-            };
-            let w_row: [F; N] = block_row(w, i, shape.fan_out, j0);
-            for (acc, &w) in acc.iter_mut().zip(&w_row) {
-                for (acc, &x) in acc.iter_mut().zip(xs) {
-                    *acc += w * x;
-                }
-            }
-        }
-        for (j, acc) in acc.into_iter().enumerate() {
-            if let Some(out) = z.get_mut((j0 + j) * shape.chunks + c) {
-                *out = acc;
-            }
-        }
-    }
-}
-
-/// `out[i][c] = sum_j w[i, j] delta[j][c]`: the gradient flowing to the layer below.
-fn back_affine<F: Float>(w: &[F], delta: &[Lanes<F>], out: &mut [Lanes<F>], shape: Shape) {
-    if shape.fan_out <= BLOCK {
-        let j0 = 0;
-        with_width!(shape.fan_out, back_affine_block(w, delta, out, shape, j0));
-    } else {
-        for (j0, width) in blocks(shape.fan_out) {
-            with_width!(width, back_affine_block(w, delta, out, shape, j0));
-        }
-    }
-}
-
-#[inline(always)]
-fn back_affine_block<F: Float, const N: usize>(
-    w: &[F],
-    delta: &[Lanes<F>],
-    out: &mut [Lanes<F>],
-    shape: Shape,
-    j0: usize,
-) {
-    for c in 0..shape.chunks {
-        let d: [Lanes<F>; N] = std::array::from_fn(|j| {
-            delta
-                .get((j0 + j) * shape.chunks + c)
-                .copied()
-                .unwrap_or([F::ZERO; LANES])
-        });
-        for i in 0..shape.fan_in {
-            let w_row: [F; N] = block_row(w, i, shape.fan_out, j0);
-            let mut acc = [F::ZERO; LANES];
-            for (&w, d) in w_row.iter().zip(&d) {
-                for (acc, &d) in acc.iter_mut().zip(d) {
-                    *acc += w * d;
-                }
-            }
-            if let Some(out) = out.get_mut(i * shape.chunks + c) {
-                if j0 == 0 {
-                    *out = acc;
-                } else {
-                    for (out, acc) in out.iter_mut().zip(acc) {
-                        *out += acc;
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// `dw[i, j] = sum_c x[i][c] delta[j][c]` and `db[j] = sum_c delta[j][c]`.
-fn weight_grads<F: Float>(
-    x: &[Lanes<F>],
-    delta: &[Lanes<F>],
-    dw: &mut [F],
-    db: &mut [F],
-    shape: Shape,
-) {
-    if shape.fan_out <= BLOCK {
-        let j0 = 0;
-        with_width!(shape.fan_out, weight_grads_block(x, delta, dw, shape, j0));
-    } else {
-        for (j0, width) in blocks(shape.fan_out) {
-            with_width!(width, weight_grads_block(x, delta, dw, shape, j0));
-        }
-    }
-    for (j, g) in db.iter_mut().enumerate() {
-        let mut acc = [F::ZERO; LANES];
-        for ds in delta.iter().skip(j * shape.chunks).take(shape.chunks) {
-            for (acc, &d) in acc.iter_mut().zip(ds) {
-                *acc += d;
-            }
-        }
-        *g = horizontal_sum(acc);
-    }
-}
-
-#[inline(always)]
-fn weight_grads_block<F: Float, const N: usize>(
-    x: &[Lanes<F>],
-    delta: &[Lanes<F>],
-    dw: &mut [F],
-    shape: Shape,
-    j0: usize,
-) {
-    for i in 0..shape.fan_in {
-        let mut acc = [[F::ZERO; LANES]; N];
-        for c in 0..shape.chunks {
-            let Some(xs) = x.get(i * shape.chunks + c) else {
-                break;
-            };
-            for (j, acc) in acc.iter_mut().enumerate() {
-                if let Some(ds) = delta.get((j0 + j) * shape.chunks + c) {
-                    for ((acc, &x), &d) in acc.iter_mut().zip(xs).zip(ds) {
-                        *acc += x * d;
-                    }
-                }
-            }
-        }
-        let start = i * shape.fan_out + j0;
-        if let Some(row) = dw.get_mut(start..start + N) {
-            for (g, acc) in row.iter_mut().zip(acc) {
-                *g = horizontal_sum(acc);
-            }
-        }
-    }
-}
-
-const _: () = assert!(LANES == 4, "horizontal_sum adds four lanes");
-
-#[inline(always)]
-fn horizontal_sum<F: Float>(acc: Lanes<F>) -> F {
-    (acc[0] + acc[2]) + (acc[1] + acc[3])
 }
 
 #[cfg(test)]
@@ -572,7 +362,9 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut mlp = Mlp::new(&cfg, &mut rng).unwrap().cast::<f64>();
         for layer in &mut mlp.layers {
-            layer.biases.mapv_inplace(|_| rng.random_range(-0.5..0.5));
+            for b in &mut layer.biases {
+                *b = rng.random_range(-0.5..0.5);
+            }
         }
         let x = Array2::from_shape_simple_fn((batch, 3), || rng.random_range(-1.5..1.5));
         let y = Array1::from_shape_fn(batch, |b| [0.0, 1.0, 1.0, 0.0, 1.0][b % 5]);
@@ -583,9 +375,9 @@ mod tests {
         let layer = &mut mlp.layers[k];
         let n_weights = layer.weights.len();
         if p < n_weights {
-            &mut layer.weights.as_slice_mut().unwrap()[p]
+            &mut layer.weights[p]
         } else {
-            &mut layer.biases.as_slice_mut().unwrap()[p - n_weights]
+            &mut layer.biases[p - n_weights]
         }
     }
 
