@@ -123,6 +123,8 @@ pub struct FileContents {
     pub session_end: Vec<Status>,
     /// Every problem, as `(is a truncation, message)`.
     pub problems: Vec<(bool, String)>,
+    /// Bytes the reader consumed: the file's length when it read every byte.
+    pub consumed: u64,
 }
 
 impl FileContents {
@@ -135,8 +137,8 @@ impl FileContents {
 /// Reads every record of `path` with [`EventReader`].
 pub fn read_file(path: &Path) -> FileContents {
     let mut contents = FileContents::default();
-    let reader = EventReader::open(path).unwrap_or_else(|e| panic!("{e}"));
-    for item in reader {
+    let mut reader = EventReader::open(path).unwrap_or_else(|e| panic!("{e}"));
+    for item in reader.by_ref() {
         match item {
             Ok((_, ev)) => {
                 contents.events += 1;
@@ -162,6 +164,7 @@ pub fn read_file(path: &Path) -> FileContents {
             )),
         }
     }
+    contents.consumed = reader.offset();
     contents
 }
 
