@@ -301,6 +301,56 @@ fn full_disk_mid_run() {
     check_partial_log(&logdir);
 }
 
+/// After the disk fills, the writer refuses every further record (one appended after a
+/// partial record could never be read), and every record it accepted is on disk.
+#[test]
+fn writer_refuses_records_after_a_failed_write() {
+    let Some(disk) = Tmpfs::mount("size=64k", "writer poisoning on a 64 KiB tmpfs") else {
+        return;
+    };
+    let options = events::WriterOptions {
+        flush_interval: Duration::ZERO,
+        ..Default::default()
+    };
+    let mut writer = events::EventWriter::with_options(disk.path(), options).unwrap();
+    let path = writer.path().to_path_buf();
+    let event = tbtrain::proto::Event {
+        wall_time: 1.0,
+        step: 7,
+        what: Some(tbtrain::proto::event::What::FileVersion("x".repeat(1000))),
+        source_metadata: None,
+    };
+    let mut accepted = 0;
+    let first = loop {
+        match writer.write_event(&event) {
+            Ok(()) => accepted += 1,
+            Err(e) => break e,
+        }
+        assert!(accepted < 1000, "64 KiB never filled");
+    };
+    assert!(accepted >= 50, "only {accepted} records fit");
+    assert_eq!(os_error(&first), Some(ENOSPC), "{first}");
+    match writer.write_record(b"more") {
+        Err(events::Error::Poisoned { path: p, first: f }) => {
+            assert_eq!(p, path);
+            assert!(f.contains("(os error 28)"), "{f}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        writer.close(),
+        Err(events::Error::Poisoned { .. })
+    ));
+    // Every accepted record reads back; the one cut short is the only problem.
+    let contents = read_file(&path);
+    assert_eq!(contents.events, 1 + accepted, "file_version + accepted");
+    assert!(
+        contents.problems.len() <= 1 && contents.problems.iter().all(|(t, _)| *t),
+        "{:?}",
+        contents.problems
+    );
+}
+
 fn stderr_lines(output: &std::process::Output) -> usize {
     support::stderr(output).lines().count()
 }
