@@ -59,16 +59,16 @@ pub const ACTIVATIONS: [&str; 8] = [
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
     /// Number of weight layers (11 = 10 hidden layers and the output layer).
-    #[arg(long, default_value_t = 11, value_parser = at_least_one)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 11, value_parser = at_least_one)]
     pub depth: usize,
     /// Units in each hidden layer.
-    #[arg(long, default_value_t = 5, value_parser = at_least_one)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = at_least_one)]
     pub width: usize,
     /// Activation of the hidden layers; the output layer is always a sigmoid.
     #[arg(long, default_value = "sigmoid", value_parser = ACTIVATIONS)]
     pub act: String,
     /// Slope of leaky-relu for negative inputs.
-    #[arg(long, default_value_t = 0.01, value_parser = finite_f32)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.01, value_parser = finite_f32)]
     pub leaky_slope: f32,
     /// Weight initialisation: uniform = U(-1, 1) weights and zero biases (the lesson's).
     #[arg(long, default_value = "uniform", value_parser = ["uniform", "xavier", "he"])]
@@ -77,34 +77,34 @@ pub struct TrainArgs {
     #[arg(long, default_value = "sgd", value_parser = ["sgd", "momentum", "adam"])]
     pub optimizer: String,
     /// Learning rate.
-    #[arg(long, default_value_t = 0.1, value_parser = positive_f32)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1, value_parser = positive_f32)]
     pub lr: f32,
     /// Training steps (the lesson's 10,001: steps 0 to 10,000).
-    #[arg(long, default_value_t = 10_001, value_parser = at_least_one_u64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 10_001, value_parser = at_least_one_u64)]
     pub steps: u64,
     /// Seed of the weights, generated data and batches.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
     /// Training data: xor, circles, moons, spirals, or csv:PATH (features, then a 0/1 label).
     #[arg(long, default_value = "xor", value_parser = parse_dataset)]
     pub dataset: DatasetSpec,
     /// Rows per step [default: the full batch].
-    #[arg(long, value_parser = at_least_one)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least_one)]
     pub batch: Option<usize>,
     /// Run directory for the event files [default: logs/<act>-d<depth>-<timestamp>].
     #[arg(long)]
     pub logdir: Option<PathBuf>,
     /// Write scalars every N steps (0: never).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
     pub log_every: u64,
     /// Write histograms every N steps (0: never).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
     pub hist_every: u64,
     /// Draw the decision boundary every N steps and at the end (0: never).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1000)]
     pub image_every: u64,
     /// Longest time, in seconds, before logged data reaches the file.
-    #[arg(long, default_value_t = 2.0, value_parser = non_negative_f64)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 2.0, value_parser = non_negative_f64)]
     pub flush_secs: f64,
     /// Replace the event files already in --logdir (only those files are removed).
     #[arg(long)]

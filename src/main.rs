@@ -4,7 +4,7 @@
 mod cli;
 mod report;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            eprintln!("tbtrain: {}", failure.message);
+            print_error(&failure.message);
             ExitCode::from(failure.code)
         }
     }
@@ -66,6 +66,25 @@ impl Failure {
             code: EXIT_FAILURE,
         }
     }
+}
+
+/// Writes `text` to standard output. A closed pipe (`tbtrain inspect logs | head`) is
+/// not an error; any other failure (e.g. a full disk) is, instead of a panic.
+fn print_out(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::data(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}
+
+/// Prints `tbtrain: <message>` on standard error; if even that fails, there is no one
+/// left to tell (the exit code still says it).
+fn print_error(message: &str) {
+    let _ = writeln!(std::io::stderr(), "tbtrain: {message}");
 }
 
 /// Sets a flag on Ctrl-C that the training loop polls.
@@ -93,7 +112,7 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
         _ => Failure::data(e),
     })?;
     if !args.quiet {
-        print!("{}", report::run_summary(&config, &report));
+        print_out(&report::run_summary(&config, &report))?;
     }
     match report.outcome {
         Outcome::Completed => Ok(0),
@@ -103,10 +122,10 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
             config.logdir.display()
         ))),
         Outcome::Interrupted { step } => {
-            eprintln!(
-                "tbtrain: interrupted before step {step}; the log so far is in {}",
+            print_error(&format!(
+                "interrupted before step {step}; the log so far is in {}",
                 config.logdir.display()
-            );
+            ));
             Ok(EXIT_INTERRUPTED)
         }
     }
@@ -115,9 +134,9 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
 fn run_inspect(args: &InspectArgs) -> Result<u8, Failure> {
     let runs = tbtrain::inspect::scan(&args.path).map_err(Failure::data)?;
     if args.json {
-        println!("{}", tbtrain::inspect::render_json(&runs));
+        print_out(&format!("{}\n", tbtrain::inspect::render_json(&runs)))?;
     } else {
-        print!("{}", tbtrain::inspect::render_text(&runs));
+        print_out(&tbtrain::inspect::render_text(&runs))?;
     }
     Ok(0)
 }

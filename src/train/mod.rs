@@ -11,6 +11,7 @@
 
 pub mod boundary;
 pub mod graph;
+pub mod limits;
 mod log;
 pub mod plan;
 
@@ -454,7 +455,8 @@ fn validate(config: &TrainConfig, data: &Dataset) -> Result<(), Error> {
     if data.is_empty() {
         return Err(Error::Config("the dataset has no rows".into()));
     }
-    Ok(())
+    let batch = config.batch.unwrap_or(data.len()).min(data.len());
+    limits::check_size(data.features(), config.width, config.depth, batch).map_err(Error::Config)
 }
 
 fn ratio(a: f32, b: f32) -> f32 {

@@ -1,0 +1,193 @@
+//! Helpers shared by the failure-mode tests (`crash`, `write_failures`, `bad_args`,
+//! `divergence_interrupt`, `concurrent`, `overwrite`): running the `tbtrain` binary,
+//! checking that a failure is one clean line, listing what a run left on disk, and reading
+//! event files back through the library's own reader.
+//!
+//! Each test file includes it with `mod support;`.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use prost::Message;
+use tbtrain::events::reader::Problem;
+use tbtrain::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
+use tbtrain::proto::{event, summary};
+use tbtrain::EventReader;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_tbtrain");
+
+/// A `tbtrain` command run in `dir`, with the environment's `RUST_BACKTRACE` removed so
+/// that a panic would print its default "note: run with `RUST_BACKTRACE=1`" line.
+pub fn tbtrain(dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command.current_dir(dir).env_remove("RUST_BACKTRACE");
+    command
+}
+
+/// Runs `tbtrain args...` in `dir` and returns its output.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    tbtrain(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"))
+}
+
+/// Standard error as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts a clean failure: exit `code`, a first stderr line containing every one of
+/// `needles`, and no sign of a panic or backtrace anywhere in stderr. Returns that line.
+pub fn assert_clean_failure(what: &str, output: &Output, code: i32, needles: &[&str]) -> String {
+    let err = stderr(output);
+    let first = err.lines().next().unwrap_or("").to_string();
+    for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
+        assert!(
+            !err.contains(bad),
+            "{what}: stderr contains {bad:?}:\n{err}"
+        );
+    }
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{what}: exit status {:?}, stderr:\n{err}",
+        output.status
+    );
+    for needle in needles {
+        assert!(
+            first.contains(needle),
+            "{what}: first stderr line {first:?} lacks {needle:?}; stderr:\n{err}"
+        );
+    }
+    first
+}
+
+/// Every file and directory under `root`, as `/`-separated relative paths (directories
+/// end in `/`), sorted.
+pub fn tree(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if path.is_dir() {
+                out.push(format!("{rel}/"));
+                walk(root, &path, out);
+            } else {
+                out.push(rel);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+/// The event files directly in `dir`, sorted by name.
+pub fn event_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .contains("tfevents")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// What [`read_file`] found in one event file.
+#[derive(Debug, Default)]
+pub struct FileContents {
+    /// Complete events read.
+    pub events: usize,
+    /// Each scalar tag's steps, in file order.
+    pub scalars: BTreeMap<String, Vec<i64>>,
+    /// Each hparams session-end status found.
+    pub session_end: Vec<Status>,
+    /// Every problem, as `(is a truncation, message)`.
+    pub problems: Vec<(bool, String)>,
+    /// Bytes the reader consumed: the file's length when it read every byte.
+    pub consumed: u64,
+}
+
+impl FileContents {
+    /// The steps of scalar `tag` (empty if never logged).
+    pub fn steps(&self, tag: &str) -> &[i64] {
+        self.scalars.get(tag).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Reads every record of `path` with [`EventReader`].
+pub fn read_file(path: &Path) -> FileContents {
+    let mut contents = FileContents::default();
+    let mut reader = EventReader::open(path).unwrap_or_else(|e| panic!("{e}"));
+    for item in reader.by_ref() {
+        match item {
+            Ok((_, ev)) => {
+                contents.events += 1;
+                let Some(event::What::Summary(s)) = ev.what else {
+                    continue;
+                };
+                for value in s.value {
+                    if let Some(summary::value::Value::SimpleValue(_)) = value.value {
+                        contents
+                            .scalars
+                            .entry(value.tag.clone())
+                            .or_default()
+                            .push(ev.step);
+                    }
+                    if value.tag == "_hparams_/session_end_info" {
+                        contents.session_end.push(session_end_status(&value));
+                    }
+                }
+            }
+            Err(e) => contents.problems.push((
+                matches!(e.problem, Problem::Truncated { .. }),
+                e.to_string(),
+            )),
+        }
+    }
+    contents.consumed = reader.offset();
+    contents
+}
+
+/// The status in a `_hparams_/session_end_info` value's plugin data.
+fn session_end_status(value: &summary::Value) -> Status {
+    let content = value
+        .metadata
+        .as_ref()
+        .and_then(|m| m.plugin_data.as_ref())
+        .map(|p| p.content.as_slice())
+        .expect("session_end_info carries its plugin data");
+    let data = HParamsPluginData::decode(content).expect("HParamsPluginData decodes");
+    match data.data {
+        Some(h_params_plugin_data::Data::SessionEndInfo(info)) => {
+            Status::try_from(info.status).expect("a known status")
+        }
+        other => panic!("session_end_info holds {other:?}"),
+    }
+}
+
+/// Reads the one event file of run directory `dir`.
+pub fn read_run(dir: &Path) -> FileContents {
+    let files = event_files(dir);
+    assert_eq!(files.len(), 1, "{}: expected one event file", dir.display());
+    read_file(&files[0])
+}
