@@ -117,7 +117,8 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     match report.outcome {
         Outcome::Completed => Ok(0),
         Outcome::Diverged { step } => Err(Failure::data(format!(
-            "training diverged at step {step}: the cost became NaN or infinite (--lr {} is too large; try a smaller --lr). What was logged is in {}",
+            "training diverged at step {step}: the cost became NaN, infinite or above {} (--lr {} is too large; try a smaller --lr). What was logged is in {}",
+            train::DIVERGENCE_COST,
             config.lr,
             config.logdir.display()
         ))),

@@ -29,7 +29,8 @@ fn huge_learning_rate_diverges_with_a_clear_message_and_a_failed_session() {
     let output = run(
         dir.path(),
         &[
-            "--act", "relu", "--lr", "1e6", "--steps", "1000", "--logdir", "run", "-q",
+            // The lesson's defaults (11-layer sigmoid) with a huge learning rate.
+            "--lr", "1e6", "--steps", "1000", "--logdir", "run", "-q",
         ],
     );
     assert_clean_failure(
@@ -37,7 +38,7 @@ fn huge_learning_rate_diverges_with_a_clear_message_and_a_failed_session() {
         &output,
         1,
         &[
-            "tbtrain: training diverged at step 1: the cost became NaN or infinite",
+            "tbtrain: training diverged at step 1: the cost became NaN, infinite or above 1000",
             "(--lr 1000000 is too large; try a smaller --lr)",
             "What was logged is in run",
         ],

@@ -37,6 +37,12 @@ pub use plan::LogPlan;
 /// The seed used when none is given: fixed, so that a run is reproducible by default.
 pub const DEFAULT_SEED: u64 = 1;
 
+/// A cost above this stops the run as diverged. Binary cross-entropy this high means
+/// the output logits are in the thousands on the wrong side: the weights have blown
+/// up (with a cross-entropy computed from logits, a blown-up net does not always reach
+/// NaN, so a finite cost is not enough). A learning net's cost stays near ln 2 or below.
+pub const DIVERGENCE_COST: f32 = 1000.0;
+
 /// The scalar tags a run writes besides `grad_norm/layer*`.
 pub const METRIC_TAGS: [&str; 2] = ["cost", "accuracy"];
 
@@ -171,7 +177,8 @@ impl TrainConfig {
 pub enum Outcome {
     /// Every step ran.
     Completed,
-    /// The cost became NaN or infinite at this step; training stopped there.
+    /// The cost became NaN, infinite or above [`DIVERGENCE_COST`] at this step;
+    /// training stopped there.
     Diverged { step: u64 },
     /// Stopped on request (Ctrl-C) before this step.
     Interrupted { step: u64 },
@@ -366,7 +373,7 @@ pub fn train(
         if step == 0 {
             grad_norms_start = (0..depth).map(|k| grad_norm(&ws, k)).collect();
         }
-        if !cost.is_finite() {
+        if !(cost <= DIVERGENCE_COST) {
             outcome = Outcome::Diverged { step };
             break;
         }
