@@ -373,7 +373,7 @@ pub fn train(
         if step == 0 {
             grad_norms_start = (0..depth).map(|k| grad_norm(&ws, k)).collect();
         }
-        if !(cost <= DIVERGENCE_COST) {
+        if !cost.is_finite() || cost > DIVERGENCE_COST {
             outcome = Outcome::Diverged { step };
             break;
         }
