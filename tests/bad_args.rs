@@ -182,7 +182,7 @@ const CASES: &[Case] = &[
         args: &["--dataset", "mnist"],
         files: &[],
         code: USAGE,
-        first_line: &["'--dataset <DATASET>'", "unknown dataset 'mnist'"],
+        first_line: &["'--dataset <DATASET>'", "unknown dataset `mnist`"],
     },
     Case {
         name: "csv: with no path",
@@ -231,7 +231,7 @@ const CASES: &[Case] = &[
         args: &["--dataset", "csv:bad.csv"],
         files: &[("bad.csv", "x,y,label\n0,0,0\n1,one,1\n")],
         code: DATA,
-        first_line: &["tbtrain: bad.csv:3: column 2: 'one' is not a number"],
+        first_line: &["tbtrain: bad.csv:3: column 2: `one` is not a number"],
     },
     Case {
         name: "csv with an unclosed quote",
@@ -245,14 +245,14 @@ const CASES: &[Case] = &[
         args: &["--dataset", "csv:inf.csv"],
         files: &[("inf.csv", "0,0,0\n1,inf,1\n")],
         code: DATA,
-        first_line: &["tbtrain: inf.csv:2: column 2: 'inf' is not finite"],
+        first_line: &["tbtrain: inf.csv:2: column 2: `inf` is not finite"],
     },
     Case {
         name: "csv label not 0 or 1",
         args: &["--dataset", "csv:label.csv"],
         files: &[("label.csv", "x,y,label\n0,0,0\n1,1,2\n")],
         code: DATA,
-        first_line: &["tbtrain: label.csv:3: label '2' must be 0 or 1"],
+        first_line: &["tbtrain: label.csv:3: label `2` is not 0 or 1"],
     },
     Case {
         name: "csv ragged row",
@@ -266,21 +266,23 @@ const CASES: &[Case] = &[
         args: &["--dataset", "csv:empty.csv"],
         files: &[("empty.csv", "")],
         code: DATA,
-        first_line: &["tbtrain: empty.csv: no data rows"],
+        first_line: &["tbtrain: empty.csv: the file is empty"],
     },
     Case {
         name: "csv header only",
         args: &["--dataset", "csv:header.csv"],
         files: &[("header.csv", "x,y,label\n")],
         code: DATA,
-        first_line: &["tbtrain: header.csv: no data rows"],
+        first_line: &["tbtrain: header.csv: a header but no data rows"],
     },
     Case {
         name: "csv with a label column only",
         args: &["--dataset", "csv:one.csv"],
         files: &[("one.csv", "0\n1\n")],
         code: DATA,
-        first_line: &["tbtrain: one.csv:1: need at least one feature column and a label"],
+        first_line: &[
+            "tbtrain: one.csv:1: found 1 column(s); need feature columns then a 0/1 label",
+        ],
     },
     Case {
         name: "inspect a missing path",
@@ -399,7 +401,7 @@ fn a_bad_row_far_into_a_csv_is_named_by_its_line() {
         "bad label on line 1001",
         &output,
         DATA,
-        &["tbtrain: long.csv:1001: label '3' must be 0 or 1"],
+        &["tbtrain: long.csv:1001: label `3` is not 0 or 1"],
     );
     assert_eq!(tree(dir.path()), ["long.csv"]);
 }
