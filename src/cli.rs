@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use tbtrain::data::DatasetSpec;
 use tbtrain::nn::{Activation, Init, OptimizerKind};
-use tbtrain::sweep::{parse_list, Shard, SweepSpec, Value};
+use tbtrain::sweep::{parse_list, Ranges, Shard, SweepSpec, Value};
 use tbtrain::train::{PlanEvery, TrainConfig, DEFAULT_SEED};
 
 const EXAMPLES: &str = "\
@@ -187,10 +187,10 @@ pub struct SweepArgs {
     #[arg(long, value_parser = list(one_of(&ACTIVATIONS)))]
     pub act: Option<List<String>>,
     /// Numbers of weight layers [default: 11].
-    #[arg(long, value_parser = list(at_least_one))]
+    #[arg(long, value_parser = range_list(at_least_one))]
     pub depth: Option<List<usize>>,
     /// Units per hidden layer [default: 5].
-    #[arg(long, value_parser = list(at_least_one))]
+    #[arg(long, value_parser = range_list(at_least_one))]
     pub width: Option<List<usize>>,
     /// Weight initialisations [default: uniform].
     #[arg(long, value_parser = list(one_of(&INITS)))]
@@ -202,16 +202,16 @@ pub struct SweepArgs {
     #[arg(long, value_parser = list(positive_f32))]
     pub lr: Option<List<f32>>,
     /// Training steps [default: 10001].
-    #[arg(long, value_parser = list(at_least_one_u64))]
+    #[arg(long, value_parser = range_list(at_least_one_u64))]
     pub steps: Option<List<u64>>,
     /// Seeds, e.g. 1..20 [default: 1].
-    #[arg(long, alias = "seed", value_parser = list(whole_u64))]
+    #[arg(long, alias = "seed", value_parser = range_list(whole_u64))]
     pub seeds: Option<List<u64>>,
     /// Datasets [default: xor].
     #[arg(long, value_parser = list(parse_dataset))]
     pub dataset: Option<List<DatasetSpec>>,
     /// Rows per step [default: the full batch].
-    #[arg(long, value_parser = list(at_least_one))]
+    #[arg(long, value_parser = range_list(at_least_one))]
     pub batch: Option<List<usize>>,
     /// Slopes of leaky-relu [default: 0.01].
     #[arg(long, value_parser = list(finite_f32))]
@@ -384,7 +384,18 @@ where
     T: PartialEq,
     F: Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static,
 {
-    move |text: &str| parse_list(text, &item).map(List)
+    move |text: &str| parse_list(text, Ranges::Refused, &item).map(List)
+}
+
+/// Like [`list`], also taking inclusive ranges `A..B` (for whole-number flags).
+fn range_list<T, F>(
+    item: F,
+) -> impl Fn(&str) -> Result<List<T>, String> + Clone + Send + Sync + 'static
+where
+    T: PartialEq,
+    F: Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static,
+{
+    move |text: &str| parse_list(text, Ranges::Allowed, &item).map(List)
 }
 
 /// An item parser accepting one of `names`.

@@ -1,8 +1,9 @@
 //! Sweeps: many trainings over lists and ranges of settings, run in parallel, summarised
 //! as success rates over seeds, and comparable side by side in TensorBoard.
 //!
-//! - [`spec`]: the settings a sweep varies, the `a,b,c` / `1..20` syntax, the runs in a
-//!   stable order, their directory names (`act=relu,depth=11,seed=3`), `--shard K/N`;
+//! - [`syntax`]: the `a,b,c` / `1..20` value lists and `--shard K/N`;
+//! - [`spec`]: the settings a sweep varies and the runs in a stable order;
+//! - [`name`]: run directory names (`act=relu,depth=11,seed=3`), readable and parseable;
 //! - [`exec`]: `--jobs` threads taking runs from one queue; used by `compare` too;
 //! - [`summary`]: one row per configuration, as markdown and CSV;
 //! - [`disk`]: reading the runs back (`--summarize-only`), the root run, the files.
@@ -21,12 +22,15 @@ use std::sync::atomic::AtomicBool;
 
 pub mod disk;
 pub mod exec;
+pub mod name;
 pub mod spec;
 pub mod summary;
+pub mod syntax;
 
 pub use exec::{execute, BatchProgress, RunError, RunResult};
-pub use spec::{parse_list, Run, Setting, Shard, SpecError, SweepSpec, Value};
+pub use spec::{Run, Setting, SpecError, SweepSpec, Value};
 pub use summary::{RecordOutcome, RunRecord, Summary};
+pub use syntax::{parse_list, Ranges, Shard};
 
 use crate::{data, inspect, train};
 

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use prost::Message;
 
-use super::spec::{parse_run_name, sort_hparams};
+use super::name::parse_run_name;
+use super::spec::sort_hparams;
 use super::summary::{RecordOutcome, RunRecord, Summary};
 use super::Error;
 use crate::events::EventReader;

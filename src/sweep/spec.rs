@@ -1,5 +1,5 @@
-//! What a sweep runs: the settings it varies, the list/range syntax of their values,
-//! the runs in a stable order, their directory names, and the `--shard K/N` selection.
+//! What a sweep runs: the settings it varies, their values, and the runs in a stable
+//! order with their directory names (see [`super::name`]).
 //!
 //! Runs are the cartesian product of the value lists, enumerated with the settings in
 //! [`Setting::ALL`] order (seed last, so consecutive runs differ by seed first) and each
@@ -11,21 +11,19 @@
 //! `act=relu,depth=11,seed=3`. Values are written as on the command line; any byte
 //! outside `A-Z a-z 0-9 . _ + -` is escaped as `%XX` (so `csv:a/b.csv` becomes
 //! `csv%3Aa%2Fb.csv`), which keeps names filesystem-safe and parseable
-//! ([`parse_run_name`]). Two runs differ in at least one varied setting, and each value
+//! ([`super::name::parse_run_name`]). Two runs differ in at least one varied setting, and each value
 //! is written in a way that tells different values apart, so names never collide (which
 //! is also checked).
 
 use std::collections::HashSet;
 use std::fmt;
-use std::str::FromStr;
 
+use super::name::run_name;
 use crate::data::DatasetSpec;
 use crate::nn::{Activation, Init, OptimizerKind};
 use crate::summary::hparams::{ExperimentSpec, HParamDomain, HParamSpec, HParamValue};
 use crate::train::{TrainConfig, METRIC_TAGS};
 
-/// Most values one `a..b` range may expand to.
-pub const MAX_RANGE_VALUES: u64 = 100_000;
 /// Most runs one sweep may have.
 pub const MAX_RUNS: usize = 1_000_000;
 /// Longest run directory name, in bytes (common file systems allow 255).
@@ -180,108 +178,6 @@ impl fmt::Display for Value {
             Value::Batch(None) => f.write_str("full"),
             Value::Dataset(d) => write!(f, "{d}"),
         }
-    }
-}
-
-/// Parses a comma-separated list of values, each read by `item`. An item `A..B` (whole
-/// numbers, `A <= B`) stands for every whole number from A to B inclusive, each then read
-/// by `item` too. Blank items and repeated values are errors, since a repeated value
-/// would make two identical runs.
-///
-/// `parse_list("1..3,7", |s| s.parse::<u32>().map_err(|e| e.to_string()))` is
-/// `[1, 2, 3, 7]`.
-pub fn parse_list<T: PartialEq>(
-    text: &str,
-    item: impl Fn(&str) -> Result<T, String>,
-) -> Result<Vec<T>, String> {
-    let mut values: Vec<T> = Vec::new();
-    let push = |raw: &str, values: &mut Vec<T>| -> Result<(), String> {
-        let value = item(raw)?;
-        if values.contains(&value) {
-            return Err(format!("'{raw}' is listed twice"));
-        }
-        values.push(value);
-        Ok(())
-    };
-    for raw in text.split(',') {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return Err(format!(
-                "'{text}' has an empty item: write values as a,b,c or ranges as 1..20"
-            ));
-        }
-        match raw.split_once("..") {
-            None => push(raw, &mut values)?,
-            Some((from, to)) => {
-                let (from, to) = match (from.parse::<u64>(), to.parse::<u64>()) {
-                    (Ok(a), Ok(b)) => (a, b),
-                    _ => {
-                        return Err(format!(
-                        "'{raw}' is not a range: ranges are whole numbers A..B, both ends included"
-                    ))
-                    }
-                };
-                if from > to {
-                    return Err(format!(
-                        "the range '{raw}' is empty: write A..B with A <= B"
-                    ));
-                }
-                if to - from >= MAX_RANGE_VALUES {
-                    return Err(format!(
-                        "the range '{raw}' has more than {MAX_RANGE_VALUES} values"
-                    ));
-                }
-                for n in from..=to {
-                    push(&n.to_string(), &mut values)?;
-                }
-            }
-        }
-    }
-    Ok(values)
-}
-
-/// `--shard K/N`: run only the runs whose index modulo N is K.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: usize,
-    pub count: usize,
-}
-
-impl Shard {
-    /// The whole sweep (`0/1`).
-    pub const ALL: Shard = Shard { index: 0, count: 1 };
-
-    /// Whether the run with this index belongs to the shard.
-    pub fn contains(self, run_index: usize) -> bool {
-        self.count > 0 && run_index % self.count == self.index
-    }
-}
-
-impl FromStr for Shard {
-    type Err = String;
-
-    /// `K/N` with `0 <= K < N`.
-    fn from_str(s: &str) -> Result<Shard, String> {
-        let bad = || format!("'{s}' is not K/N (this machine's number K from 0, of N machines)");
-        let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let index: usize = k.trim().parse().map_err(|_| bad())?;
-        let count: usize = n.trim().parse().map_err(|_| bad())?;
-        if count == 0 {
-            return Err(format!("'{s}': the number of shards N must be at least 1"));
-        }
-        if index >= count {
-            return Err(format!(
-                "'{s}': K must be less than N (shards are numbered 0 to {})",
-                count - 1
-            ));
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
     }
 }
 
@@ -490,7 +386,6 @@ pub fn experiment_for(runs: &[Vec<(String, HParamValue)>]) -> ExperimentSpec {
     }
 }
 
-/// `config.hparams()` with owned names (as read back from disk).
 /// `config.hparams()` with owned names (as read back from disk), sorted by
 /// [`sort_hparams`].
 pub fn owned_hparams(config: &TrainConfig) -> Vec<(String, HParamValue)> {
@@ -512,147 +407,10 @@ pub fn sort_hparams(hparams: &mut [(String, HParamValue)]) {
     });
 }
 
-/// The directory name of a run with these `(setting, value)` pairs.
-pub fn run_name(pairs: &[(Setting, String)]) -> String {
-    let mut name = String::new();
-    for (i, (setting, value)) in pairs.iter().enumerate() {
-        if i > 0 {
-            name.push(',');
-        }
-        name.push_str(setting.key());
-        name.push('=');
-        escape_into(value, &mut name);
-    }
-    name
-}
-
-/// The `(setting, value)` pairs of a run name made by [`run_name`], or `None` if `name`
-/// is not one.
-pub fn parse_run_name(name: &str) -> Option<Vec<(Setting, String)>> {
-    name.split(',')
-        .map(|pair| {
-            let (key, value) = pair.split_once('=')?;
-            Some((Setting::from_key(key)?, unescape(value)?))
-        })
-        .collect()
-}
-
-fn is_plain(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"._+-".contains(&byte)
-}
-
-fn escape_into(value: &str, out: &mut String) {
-    for byte in value.bytes() {
-        if is_plain(byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-}
-
-fn unescape(text: &str) -> Option<String> {
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut rest = text.as_bytes();
-    while let Some((&b, tail)) = rest.split_first() {
-        if b == b'%' {
-            let hex = tail.get(..2)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            bytes.push(u8::from_str_radix(hex, 16).ok()?);
-            rest = tail.get(2..)?;
-        } else if is_plain(b) {
-            bytes.push(b);
-            rest = tail;
-        } else {
-            return None;
-        }
-    }
-    String::from_utf8(bytes).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn num(s: &str) -> Result<u64, String> {
-        s.parse::<u64>()
-            .map_err(|_| format!("'{s}' is not a whole number"))
-    }
-
-    #[test]
-    fn lists_and_inclusive_ranges() {
-        assert_eq!(parse_list("1..3,7", num).unwrap(), [1, 2, 3, 7]);
-        assert_eq!(parse_list("5", num).unwrap(), [5]);
-        assert_eq!(parse_list(" 2 , 11 ", num).unwrap(), [2, 11]);
-        assert_eq!(parse_list("4..4", num).unwrap(), [4]);
-        assert_eq!(
-            parse_list("a,b", |s| Ok::<_, String>(s.to_string())).unwrap(),
-            ["a", "b"]
-        );
-    }
-
-    #[test]
-    fn list_errors_name_the_item() {
-        assert_eq!(
-            parse_list("1,,2", num).unwrap_err(),
-            "'1,,2' has an empty item: write values as a,b,c or ranges as 1..20"
-        );
-        assert_eq!(
-            parse_list("3..1", num).unwrap_err(),
-            "the range '3..1' is empty: write A..B with A <= B"
-        );
-        assert_eq!(
-            parse_list("0.1..0.5", num).unwrap_err(),
-            "'0.1..0.5' is not a range: ranges are whole numbers A..B, both ends included"
-        );
-        assert_eq!(
-            parse_list("1..3,2", num).unwrap_err(),
-            "'2' is listed twice"
-        );
-        assert_eq!(
-            parse_list("x", num).unwrap_err(),
-            "'x' is not a whole number"
-        );
-        assert_eq!(
-            parse_list("0..100000", num).unwrap_err(),
-            "the range '0..100000' has more than 100000 values"
-        );
-    }
-
-    #[test]
-    fn shards_parse_and_partition() {
-        assert_eq!(
-            "1/4".parse::<Shard>().unwrap(),
-            Shard { index: 1, count: 4 }
-        );
-        assert_eq!(
-            "2/2".parse::<Shard>().unwrap_err(),
-            "'2/2': K must be less than N (shards are numbered 0 to 1)"
-        );
-        assert_eq!(
-            "0/0".parse::<Shard>().unwrap_err(),
-            "'0/0': the number of shards N must be at least 1"
-        );
-        assert_eq!(
-            "1".parse::<Shard>().unwrap_err(),
-            "'1' is not K/N (this machine's number K from 0, of N machines)"
-        );
-        let shards = [
-            Shard { index: 0, count: 3 },
-            Shard { index: 1, count: 3 },
-            Shard { index: 2, count: 3 },
-        ];
-        for i in 0..10 {
-            assert_eq!(
-                shards.iter().filter(|s| s.contains(i)).count(),
-                1,
-                "run {i}"
-            );
-        }
-        let picked: Vec<usize> = (0..7).filter(|&i| shards[1].contains(i)).collect();
-        assert_eq!(picked, [1, 4]);
-        assert!((0..5).all(|i| Shard::ALL.contains(i)));
-    }
+    use std::collections::HashSet;
 
     fn spec(axes: Vec<Vec<Value>>) -> Result<SweepSpec, SpecError> {
         SweepSpec::new(TrainConfig::lesson("sw"), axes)
@@ -691,24 +449,6 @@ mod tests {
         let runs = spec(vec![]).unwrap().runs();
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].name, "seed=1");
-    }
-
-    #[test]
-    fn names_escape_unsafe_bytes_and_parse_back() {
-        let pairs = vec![
-            (Setting::Dataset, "csv:data/x,y=1 %.csv".to_string()),
-            (Setting::Lr, "0.001".to_string()),
-            (Setting::Seed, "3".to_string()),
-        ];
-        let name = run_name(&pairs);
-        assert_eq!(
-            name,
-            "dataset=csv%3Adata%2Fx%2Cy%3D1%20%25.csv,lr=0.001,seed=3"
-        );
-        assert_eq!(parse_run_name(&name).unwrap(), pairs);
-        assert_eq!(parse_run_name("depth=2,bogus=1"), None);
-        assert_eq!(parse_run_name("depth=%2"), None);
-        assert_eq!(parse_run_name("depth=a/b"), None);
     }
 
     #[test]
