@@ -73,7 +73,12 @@ Examples:
   tbtrain sweep --act sigmoid,relu,leaky-relu,tanh --depth 2,3,6,11 --seeds 1..20
   tbtrain sweep --act relu --init uniform,xavier,he --seeds 1..10 --logdir logs/init
   tbtrain sweep ... --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT   # one array task
-  tbtrain sweep --summarize-only --logdir logs/sweep                        # after all shards";
+  tbtrain sweep --summarize-only --logdir logs/sweep                        # after all shards
+
+Runs go to <logdir>/<varied settings and seed>, e.g. logs/sweep/act=relu,depth=11,seed=3.
+A run that diverges or fails is counted and named in the summary; the exit code is 0
+whenever the sweep itself ran (2: bad flags; 1: logdir in use or files not writable;
+130: interrupted, after writing the summary of what finished).";
 
 /// The activations `--act` accepts.
 pub const ACTIVATIONS: [&str; 8] = [
@@ -228,7 +233,10 @@ pub struct SweepArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
     /// Train nothing: rebuild the summary (and the root run) from the logs in --logdir.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = [
+        "act", "depth", "width", "init", "optimizer", "lr", "steps", "seeds", "dataset",
+        "batch", "leaky_slope", "jobs", "shard",
+    ])]
     pub summarize_only: bool,
 }
 

@@ -381,6 +381,13 @@ fn usage_errors_name_the_flag() {
         err.contains("'1..3': ranges A..B are for whole-number settings"),
         "{err}"
     );
+    let err = usage(&["--summarize-only", "--seeds", "1,2"]);
+    assert!(
+        err.starts_with(
+            "error: the argument '--steps <STEPS>' cannot be used with '--summarize-only'"
+        ),
+        "{err}"
+    );
     let err = usage(&["--act", "relu,softmax"]);
     assert!(
         err.contains("'softmax' is not one of sigmoid, relu"),
