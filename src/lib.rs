@@ -8,6 +8,7 @@
 //! - [`nn`]: a multilayer perceptron with forward/backward passes into preallocated buffers.
 //! - [`data`]: XOR, generated 2-D datasets, CSV loading.
 //! - [`mod@train`]: the training loop, where the model and the logging meet.
+//! - [`sweep`]: many runs in parallel over lists of settings, summarised over seeds.
 
 pub mod data;
 pub mod events;
@@ -15,6 +16,7 @@ pub mod inspect;
 pub mod nn;
 pub mod proto;
 pub mod summary;
+pub mod sweep;
 pub mod train;
 
 pub use events::{EventReader, EventWriter};

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use cli::{Cli, Command, InspectArgs, TrainArgs};
+use cli::{Cli, Command, CompareArgs, InspectArgs, SweepArgs, TrainArgs};
+use tbtrain::sweep::{self, Shard, Sweep, SweepOptions};
 use tbtrain::train::{self, Outcome};
 
 /// Exit code for bad usage (clap uses it too).
@@ -36,6 +37,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Train(args)) => run_train(&args),
         Some(Command::Inspect(args)) => run_inspect(&args),
+        Some(Command::Compare(args)) => run_compare(&args),
+        Some(Command::Sweep(args)) => run_sweep(&args),
         None => run_train(&cli.train),
     };
     match result {
@@ -103,7 +106,7 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
         return Err(Failure::data("the dataset has no feature columns"));
     }
     let stop = interrupt_flag();
-    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    let show_bar = !args.output.quiet && std::io::stderr().is_terminal();
     let mut progress = report::Bar::new(show_bar, config.steps);
     let result = train::train(&config, &data, &stop, &mut progress);
     progress.finish();
@@ -111,7 +114,7 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
         train::Error::Config(_) => Failure::usage(e),
         _ => Failure::data(e),
     })?;
-    if !args.quiet {
+    if !args.output.quiet {
         print_out(&report::run_summary(&config, &report))?;
     }
     match report.outcome {
@@ -138,6 +141,147 @@ fn run_inspect(args: &InspectArgs) -> Result<u8, Failure> {
         print_out(&format!("{}\n", tbtrain::inspect::render_json(&runs)))?;
     } else {
         print_out(&tbtrain::inspect::render_text(&runs))?;
+    }
+    Ok(0)
+}
+
+/// Trainings at once when `--jobs` is not given: the number of cores.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// `tbtrain compare`: exit 0 when every run completed, 1 when one diverged or failed
+/// (after printing the table), 130 when interrupted.
+fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
+    let configs = args.to_configs(chrono::Local::now());
+    if !args.output.overwrite {
+        for config in &configs {
+            train::prepare_logdir(&config.logdir, false).map_err(Failure::data)?;
+        }
+    }
+    let data = tbtrain::data::load(&args.net.dataset, args.net.seed).map_err(Failure::data)?;
+    if data.features() == 0 {
+        return Err(Failure::data("the dataset has no feature columns"));
+    }
+    let stop = interrupt_flag();
+    let bar = report::BatchBar::new(
+        !args.output.quiet,
+        configs.iter().map(|c| c.steps).sum(),
+        configs.len(),
+    );
+    let jobs = args.jobs.unwrap_or_else(default_jobs);
+    let results = sweep::execute(&configs, jobs, &stop, &bar);
+    bar.finish();
+    if !args.output.quiet {
+        print!("{}", report::compare_table(&configs, &results));
+        println!("view: tensorboard --logdir {}", args.logdir.display());
+    }
+    let mut failed = Vec::new();
+    for (config, result) in configs.iter().zip(&results) {
+        let act = config.act.name();
+        match result {
+            Some(Ok(r)) => match r.outcome {
+                Outcome::Completed | Outcome::Interrupted { .. } => {}
+                Outcome::Diverged { step } => failed.push(format!(
+                    "{act} diverged at step {step} (--lr {} is too large for it)",
+                    config.lr
+                )),
+            },
+            Some(Err(e)) => failed.push(format!("{act}: {e}")),
+            None => {}
+        }
+    }
+    if stop.load(Ordering::SeqCst) {
+        eprintln!(
+            "tbtrain: interrupted; the logs so far are in {}",
+            args.logdir.display()
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
+    if failed.is_empty() {
+        Ok(0)
+    } else {
+        Err(Failure::data(failed.join("; ")))
+    }
+}
+
+/// `tbtrain sweep`: exit 0 when the sweep ran, whatever its runs did (failed runs are in
+/// the summary); 2 for bad flags, 1 when the sweep's own files cannot be written or the
+/// log directory is in use, 130 when interrupted (the summary of what finished is still
+/// printed and written).
+fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
+    if args.summarize_only {
+        return run_summarize(args);
+    }
+    let spec = args.to_spec(chrono::Local::now()).map_err(Failure::usage)?;
+    let shard = args.shard.unwrap_or(Shard::ALL);
+    let sweep = Sweep::new(
+        spec,
+        SweepOptions {
+            shard,
+            jobs: args.jobs.unwrap_or_else(default_jobs),
+            overwrite: args.output.overwrite,
+        },
+    );
+    let stop = interrupt_flag();
+    let bar = report::BatchBar::new(!args.output.quiet, sweep.total_steps(), sweep.runs().len());
+    let result = sweep.run(&stop, &bar);
+    bar.finish();
+    let done = result.map_err(Failure::data)?;
+    let logdir = sweep.logdir().display();
+    if !args.output.quiet {
+        if !done.wrote_summary {
+            println!("shard {shard}: {} runs of the sweep\n", sweep.runs().len());
+        }
+        println!(
+            "{}",
+            sweep::disk::summary_markdown(&done.summary).trim_end()
+        );
+        if done.wrote_summary {
+            println!(
+                "\nsummary: {logdir}/{} and {logdir}/{}",
+                sweep::disk::SUMMARY_MD,
+                sweep::disk::SUMMARY_CSV
+            );
+        } else {
+            println!(
+                "\nwhen every shard is done: tbtrain sweep --summarize-only --logdir {logdir}"
+            );
+        }
+        println!("view: tensorboard --logdir {logdir}");
+    }
+    if stop.load(Ordering::SeqCst) {
+        eprintln!(
+            "tbtrain: interrupted; {} runs were not started; the summary covers the {} that ran",
+            done.not_started,
+            done.records.len()
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
+    Ok(0)
+}
+
+/// `tbtrain sweep --summarize-only`: rebuilds the summary from the logs.
+fn run_summarize(args: &SweepArgs) -> Result<u8, Failure> {
+    let rebuilt = sweep::summarize(&args.logdir).map_err(Failure::data)?;
+    for dir in &rebuilt.skipped {
+        eprintln!(
+            "tbtrain: {} holds event files but no hparams session; not a sweep run, skipped",
+            dir.display()
+        );
+    }
+    if !args.output.quiet {
+        let logdir = args.logdir.display();
+        println!(
+            "{}",
+            sweep::disk::summary_markdown(&rebuilt.summary).trim_end()
+        );
+        println!(
+            "\nsummary: {logdir}/{} and {logdir}/{}",
+            sweep::disk::SUMMARY_MD,
+            sweep::disk::SUMMARY_CSV
+        );
+        println!("view: tensorboard --logdir {logdir}");
     }
     Ok(0)
 }

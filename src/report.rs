@@ -1,11 +1,15 @@
-//! What the binary prints: the progress bar (on a terminal only) and the end-of-run
-//! summary with the `tensorboard --logdir` line to run next.
+//! What the binary prints: the progress bars (on a terminal only), the end-of-run
+//! summary with the `tensorboard --logdir` line to run next, and `compare`'s
+//! side-by-side table.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tbtrain::train::{Progress, RunReport, TrainConfig};
+use tbtrain::sweep::{BatchProgress, RunResult};
+use tbtrain::train::{Outcome, Progress, RunReport, TrainConfig};
 
 /// A progress bar over the training steps, or nothing when not on a terminal.
 pub struct Bar {
@@ -93,5 +97,163 @@ pub fn run_summary(config: &TrainConfig, report: &RunReport) -> String {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let _ = writeln!(out, "view: tensorboard --logdir {}", view.display());
+    out
+}
+
+/// Progress of many runs at once: one bar over all their steps on a terminal, or else
+/// one line per finished run on stderr (what a batch job's log wants). Nothing if quiet.
+pub struct BatchBar {
+    bar: Option<ProgressBar>,
+    lines: bool,
+    runs: usize,
+    done: AtomicUsize,
+    failed: AtomicUsize,
+}
+
+impl BatchBar {
+    pub fn new(show: bool, total_steps: u64, runs: usize) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (show && terminal).then(|| {
+            let bar = ProgressBar::new(total_steps);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{bar:40.cyan/blue} {percent:>3}%  {msg}  [{elapsed_precise}, eta {eta}]",
+            ) {
+                bar.set_style(style);
+            }
+            bar.set_message(format!("0/{runs} runs"));
+            bar
+        });
+        BatchBar {
+            bar,
+            lines: show && !terminal,
+            runs,
+            done: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl BatchProgress for BatchBar {
+    fn steps(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+
+    fn run_done(&self, config: &TrainConfig, result: &RunResult) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let ok = matches!(result, Ok(r) if r.outcome == Outcome::Completed);
+        let failed = self.failed.fetch_add(usize::from(!ok), Ordering::Relaxed) + usize::from(!ok);
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{done}/{} runs, {failed} failed", self.runs));
+        }
+        if self.lines {
+            let name = config.logdir.file_name().map_or_else(
+                || config.logdir.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let what = match result {
+                Ok(r) => match r.outcome {
+                    Outcome::Completed => format!(
+                        "accuracy {}, final cost {:.6}, {:.2?}",
+                        r.accuracy, r.final_cost, r.elapsed
+                    ),
+                    Outcome::Diverged { step } => format!("diverged at step {step}"),
+                    Outcome::Interrupted { step } => format!("interrupted before step {step}"),
+                },
+                Err(e) => format!("failed: {e}"),
+            };
+            eprintln!("[{done}/{}] {name}: {what}", self.runs);
+        }
+    }
+}
+
+/// `compare`'s table: one column per run, one row per quantity.
+pub fn compare_table(configs: &[TrainConfig], results: &[Option<RunResult>]) -> String {
+    let reports: Vec<Option<&RunReport>> = results
+        .iter()
+        .map(|r| r.as_ref().and_then(|r| r.as_ref().ok()))
+        .collect();
+    let mut header = vec![String::new()];
+    header.extend(configs.iter().map(|c| c.act.name().to_string()));
+    let mut rows = vec![header];
+    let mut row = |label: String, cell: &dyn Fn(&RunReport) -> String| {
+        let mut cells = vec![label];
+        for (report, result) in reports.iter().zip(results) {
+            cells.push(match (report, result) {
+                (Some(r), _) => cell(r),
+                (None, None) => "not run".to_string(),
+                (None, Some(_)) => "error".to_string(),
+            });
+        }
+        rows.push(cells);
+    };
+    row("final cost".into(), &|r| format!("{:.6}", r.final_cost));
+    row("accuracy".into(), &|r| r.accuracy.to_string());
+    let first = reports.iter().flatten().next();
+    let inputs: Vec<(String, f32)> = first.map_or_else(Vec::new, |r| {
+        r.predictions
+            .iter()
+            .take(4)
+            .map(|p| {
+                let input: Vec<String> = p.input.iter().map(|v| format!("{v}")).collect();
+                (format!("[{}]", input.join(", ")), p.label)
+            })
+            .collect()
+    });
+    for (k, (input, label)) in inputs.iter().enumerate() {
+        row(format!("output {input} (label {label})"), &|r| {
+            r.predictions
+                .get(k)
+                .map_or("-".into(), |p| format!("{:.6}", p.hypothesis))
+        });
+    }
+    let depth = configs.first().map_or(0, |c| c.depth);
+    row(format!("grad_norm layer1/layer{depth}, step 0"), &|r| {
+        format!("{:.3e}", r.grad_ratio_start)
+    });
+    row(format!("grad_norm layer1/layer{depth}, end"), &|r| {
+        format!("{:.3e}", r.grad_ratio_end)
+    });
+    row("wall time".into(), &|r| format!("{:.2?}", r.elapsed));
+    row("outcome".into(), &|r| match r.outcome {
+        Outcome::Completed => format!("{} steps", r.steps_done),
+        Outcome::Diverged { step } => format!("diverged at {step}"),
+        Outcome::Interrupted { step } => format!("stopped at {step}"),
+    });
+    row("logs".into(), &|r| r.logdir.display().to_string());
+
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for cells in &rows {
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i == 0 {
+                let _ = write!(out, "{cell:<w$}");
+            } else {
+                let _ = write!(out, "  {cell:>w$}");
+            }
+        }
+        out.push('\n');
+    }
+    for (config, result) in configs.iter().zip(results) {
+        if let Some(Err(e)) = result {
+            let _ = writeln!(out, "{}: {e}", config.act.name());
+        }
+    }
     out
 }

@@ -15,6 +15,15 @@ use crate::nn::{Mlp, OptimizerKind, Workspace};
 use crate::proto::hparams::Status;
 use crate::summary::{layout, SummaryWriter};
 
+/// Cost of the final weights on the whole dataset, at step `steps_done`.
+pub const FINAL_COST_TAG: &str = "final/cost";
+/// Accuracy of the final weights on the whole dataset, at step `steps_done`.
+pub const FINAL_ACCURACY_TAG: &str = "final/accuracy";
+/// Present when the cost fell below 0.1; its step is the first such step.
+pub const FIRST_BELOW_TAG: &str = "final/first_step_below_0_1";
+/// Present when the run diverged; its step is the step whose cost was not finite.
+pub const DIVERGED_TAG: &str = "final/diverged_at_step";
+
 /// The summaries of one run, with the tag names fixed once.
 pub(super) struct RunLog {
     writer: SummaryWriter,
@@ -176,9 +185,11 @@ impl RunLog {
         predictions: &[Prediction],
         cost: f32,
         accuracy: f32,
-        last_step: i64,
+        steps_done: u64,
+        first_below: Option<u64>,
         outcome: Outcome,
     ) -> Result<(), Error> {
+        let last_step = steps_done.saturating_sub(1) as i64;
         let mut md =
             String::from("| input | hypothesis | predicted | label |\n|---|---|---|---|\n");
         for p in predictions {
@@ -206,6 +217,7 @@ impl RunLog {
             }
         }
         self.writer.add_text("predictions", &md, last_step.max(0))?;
+        self.final_scalars(cost, accuracy, steps_done, first_below, outcome)?;
         let status = if outcome == Outcome::Completed {
             Status::Success
         } else {
@@ -213,6 +225,35 @@ impl RunLog {
         };
         self.writer.add_hparams_end(status)?;
         self.writer.close()?;
+        Ok(())
+    }
+}
+
+impl RunLog {
+    /// The run's result as scalars a reader can rebuild it from (the sweep summary does):
+    /// `final/cost` and `final/accuracy` of the final weights at step `steps_done`, and
+    /// two markers whose *step* is the fact (value = the same step): `final/first_step_below_0_1`
+    /// when the cost fell below 0.1, `final/diverged_at_step` when the cost stopped being
+    /// finite. Written whatever `--log-every` says, like the hparams session.
+    fn final_scalars(
+        &mut self,
+        cost: f32,
+        accuracy: f32,
+        steps_done: u64,
+        first_below: Option<u64>,
+        outcome: Outcome,
+    ) -> Result<(), Error> {
+        let at = steps_done as i64;
+        self.writer.add_scalar(FINAL_COST_TAG, cost, at)?;
+        self.writer.add_scalar(FINAL_ACCURACY_TAG, accuracy, at)?;
+        if let Some(step) = first_below {
+            self.writer
+                .add_scalar(FIRST_BELOW_TAG, step as f32, step as i64)?;
+        }
+        if let Outcome::Diverged { step } = outcome {
+            self.writer
+                .add_scalar(DIVERGED_TAG, step as f32, step as i64)?;
+        }
         Ok(())
     }
 }

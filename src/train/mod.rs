@@ -32,6 +32,7 @@ use crate::summary;
 use crate::summary::hparams::{ExperimentSpec, HParamDomain, HParamSpec, HParamValue};
 
 use log::RunLog;
+pub use log::{DIVERGED_TAG, FINAL_ACCURACY_TAG, FINAL_COST_TAG, FIRST_BELOW_TAG};
 pub use plan::LogPlan;
 
 /// The seed used when none is given: fixed, so that a run is reproducible by default.
@@ -416,11 +417,17 @@ pub fn train(
             label: l,
         })
         .collect();
-    let last = steps_done.saturating_sub(1) as i64;
     if outcome == Outcome::Completed && plan.image_every > 0 && !plan.image(plan.last_step) {
         log.boundary(&mlp, data, plan.last_step)?;
     }
-    log.finish(&predictions, final_cost, accuracy, last, outcome)?;
+    log.finish(
+        &predictions,
+        final_cost,
+        accuracy,
+        steps_done,
+        first_below,
+        outcome,
+    )?;
 
     Ok(RunReport {
         outcome,

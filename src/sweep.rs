@@ -1,0 +1,273 @@
+//! Sweeps: many trainings over lists and ranges of settings, run in parallel, summarised
+//! as success rates over seeds, and comparable side by side in TensorBoard.
+//!
+//! - [`syntax`]: the `a,b,c` / `1..20` value lists and `--shard K/N`;
+//! - [`spec`]: the settings a sweep varies and the runs in a stable order;
+//! - [`name`]: run directory names (`act=relu,depth=11,seed=3`), readable and parseable;
+//! - [`exec`]: `--jobs` threads taking runs from one queue; used by `compare` too;
+//! - [`summary`]: one row per configuration, as markdown and CSV;
+//! - [`disk`]: reading the runs back (`--summarize-only`), the root run, the files.
+//!
+//! A [`Sweep`] writes each run into `<logdir>/<name>` with its own hparams session (no
+//! experiment), and, unless sharded, one hparams experiment at the root run `<logdir>`
+//! itself whose discrete domains hold every value the runs take, so the HParams tab has
+//! one clean column per setting. At the end it writes `summary.md`, `summary.csv` and the
+//! `summary` text at the root. A sharded sweep (N > 1) writes only its runs: the shards
+//! share the log directory, and `--summarize-only` ([`summarize`]) writes the root run
+//! and the summary once they are all done.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+pub mod disk;
+pub mod exec;
+pub mod name;
+pub mod spec;
+pub mod summary;
+pub mod syntax;
+
+pub use exec::{execute, BatchProgress, RunError, RunResult};
+pub use spec::{Run, Setting, SpecError, SweepSpec, Value};
+pub use summary::{RecordOutcome, RunRecord, Summary};
+pub use syntax::{parse_list, Ranges, Shard};
+
+use crate::{data, inspect, train};
+
+/// What can stop a sweep, or the rebuilding of its summary.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The sweep's settings are not usable.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A run directory (or the root) already holds event files.
+    #[error(
+        "{} already holds event files of an earlier run{}; pass --overwrite to replace them, or choose another --logdir",
+        path.display(),
+        if *others > 0 { format!(" (and {others} more of this sweep's directories do)") } else { String::new() }
+    )]
+    LogdirInUse { path: PathBuf, others: usize },
+    /// A run directory could not be checked.
+    #[error(transparent)]
+    Train(#[from] train::Error),
+    /// A dataset cannot be loaded.
+    #[error("--dataset {dataset}: {source}")]
+    Data {
+        dataset: String,
+        source: data::Error,
+    },
+    /// Writing the root run failed.
+    #[error(transparent)]
+    Summary(#[from] crate::summary::Error),
+    /// Reading a run's scalars failed.
+    #[error(transparent)]
+    Inspect(#[from] inspect::Error),
+    #[error("cannot list directory {}: {source}", path.display())]
+    ReadDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the CSV summary: {0}")]
+    Csv(String),
+    /// `--summarize-only` found nothing to summarise.
+    #[error("no sweep runs in {}: no subdirectory holds an hparams session", path.display())]
+    NoRuns { path: PathBuf },
+}
+
+/// How a sweep is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepOptions {
+    /// Which runs this process does.
+    pub shard: Shard,
+    /// Trainings at once (at least 1).
+    pub jobs: usize,
+    /// Replace event files already in the run directories (and the root's).
+    pub overwrite: bool,
+}
+
+/// A sweep ready to run: its spec and this shard's runs.
+#[derive(Debug)]
+pub struct Sweep {
+    spec: SweepSpec,
+    options: SweepOptions,
+    runs: Vec<Run>,
+}
+
+/// What a sweep did.
+#[derive(Debug)]
+pub struct SweepReport {
+    /// Every run that started, in enumeration order.
+    pub records: Vec<RunRecord>,
+    pub summary: Summary,
+    /// Runs not started because the sweep was stopped.
+    pub not_started: usize,
+    /// Whether the root run and the summary files were written (not for a shard).
+    pub wrote_summary: bool,
+}
+
+impl Sweep {
+    pub fn new(spec: SweepSpec, options: SweepOptions) -> Sweep {
+        let runs = spec
+            .runs()
+            .into_iter()
+            .filter(|r| options.shard.contains(r.index))
+            .collect();
+        Sweep {
+            spec,
+            options,
+            runs,
+        }
+    }
+
+    /// This shard's runs, in enumeration order.
+    pub fn runs(&self) -> &[Run] {
+        &self.runs
+    }
+
+    /// Training steps of all this shard's runs.
+    pub fn total_steps(&self) -> u64 {
+        self.runs.iter().map(|r| r.config.steps).sum()
+    }
+
+    /// The sweep's log directory.
+    pub fn logdir(&self) -> &Path {
+        &self.spec.base().logdir
+    }
+
+    /// Whether this process writes the root run and the summary files (unsharded).
+    pub fn writes_summary(&self) -> bool {
+        self.options.shard.count == 1
+    }
+
+    /// Checks, before anything is written, that no run directory (nor, unsharded, the
+    /// root) holds event files unless `overwrite` (the root's are then removed; the
+    /// runs' are removed by each training), and that every dataset loads.
+    pub fn prepare(&self) -> Result<(), Error> {
+        let mut in_use = Vec::new();
+        for run in &self.runs {
+            match train::prepare_logdir(&run.config.logdir, false) {
+                Ok(()) => {}
+                Err(train::Error::LogdirInUse { path }) => in_use.push(path),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let root = disk::root_event_files(self.logdir())?;
+        if self.writes_summary() && !root.is_empty() {
+            in_use.insert(0, self.logdir().to_path_buf());
+        }
+        if let Some(first) = in_use.first() {
+            if !self.options.overwrite {
+                return Err(Error::LogdirInUse {
+                    path: first.clone(),
+                    others: in_use.len() - 1,
+                });
+            }
+        }
+        let mut seen = HashSet::new();
+        for run in &self.runs {
+            let dataset = run.config.dataset.to_string();
+            if seen.insert(dataset.clone()) {
+                data::load(&run.config.dataset, run.config.seed)
+                    .map_err(|source| Error::Data { dataset, source })?;
+            }
+        }
+        if self.writes_summary() && self.options.overwrite {
+            disk::remove_root_events(self.logdir())?;
+        }
+        Ok(())
+    }
+
+    /// Prepares, then trains this shard's runs, `jobs` at a time, until done or `stop`
+    /// is set; summarises what ran and, unsharded, writes the summary files and root run.
+    /// A run that fails is recorded in the summary; only set-up and writing the sweep's
+    /// own files are errors.
+    pub fn run(
+        &self,
+        stop: &AtomicBool,
+        progress: &dyn BatchProgress,
+    ) -> Result<SweepReport, Error> {
+        self.prepare()?;
+        let root = if self.writes_summary() {
+            Some(disk::RootLog::start(
+                self.logdir(),
+                &self.spec.experiment(),
+            )?)
+        } else {
+            None
+        };
+        let configs: Vec<train::TrainConfig> = self
+            .runs
+            .iter()
+            .map(|r| {
+                let mut c = r.config.clone();
+                c.overwrite = self.options.overwrite;
+                c.write_experiment = false;
+                c
+            })
+            .collect();
+        let results = execute(&configs, self.options.jobs, stop, progress);
+        let mut records = Vec::new();
+        let mut not_started = 0;
+        for (run, result) in self.runs.iter().zip(&results) {
+            match result {
+                Some(result) => records.push(RunRecord::from_result(run, result)),
+                None => not_started += 1,
+            }
+        }
+        let summary = Summary::from_records(&records);
+        if let Some(root) = root {
+            disk::write_summary_files(self.logdir(), &summary)?;
+            root.finish(&summary)?;
+        }
+        Ok(SweepReport {
+            records,
+            summary,
+            not_started,
+            wrote_summary: self.writes_summary(),
+        })
+    }
+}
+
+/// What `--summarize-only` found.
+#[derive(Debug)]
+pub struct Rebuilt {
+    pub records: Vec<RunRecord>,
+    pub summary: Summary,
+    /// Subdirectories with event files but no hparams session (not summarised).
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Rebuilds the summary of the sweep in `logdir` from its event files, and writes it as
+/// a sweep does: `summary.md`, `summary.csv`, and the root run (replacing the root's
+/// event files) with the experiment of the values found and the `summary` text.
+pub fn summarize(logdir: &Path) -> Result<Rebuilt, Error> {
+    if !logdir.is_dir() {
+        return Err(inspect::Error::NotFound {
+            path: logdir.to_path_buf(),
+        }
+        .into());
+    }
+    let (records, skipped) = disk::read_records(logdir)?;
+    if records.is_empty() {
+        return Err(Error::NoRuns {
+            path: logdir.to_path_buf(),
+        });
+    }
+    let summary = Summary::from_records(&records);
+    let hparams: Vec<_> = records.iter().map(|r| r.hparams.clone()).collect();
+    let experiment = spec::experiment_for(&hparams);
+    disk::remove_root_events(logdir)?;
+    let root = disk::RootLog::start(logdir, &experiment)?;
+    disk::write_summary_files(logdir, &summary)?;
+    root.finish(&summary)?;
+    Ok(Rebuilt {
+        records,
+        summary,
+        skipped,
+    })
+}

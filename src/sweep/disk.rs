@@ -1,0 +1,237 @@
+//! The sweep's files: reading the runs back from their event files, the root run (the
+//! hparams experiment and the `summary` text), and `summary.md` / `summary.csv`.
+//!
+//! A sweep member is a direct subdirectory of the sweep's log directory whose event files
+//! hold an hparams session start. Its settings are that session's hparams (plus what its
+//! directory name says of batch and leaky slope); its outcome is the session end status
+//! with the `final/*` scalars the trainer writes (see `train::FINAL_COST_TAG`): success
+//! is a completed run; a failure with a `final/diverged_at_step` marker diverged at that
+//! step; any other failure was interrupted before the step of `final/cost`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+
+use super::name::parse_run_name;
+use super::spec::sort_hparams;
+use super::summary::{RecordOutcome, RunRecord, Summary};
+use super::Error;
+use crate::events::EventReader;
+use crate::inspect;
+use crate::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
+use crate::proto::{event, summary};
+use crate::summary::hparams::{
+    ExperimentSpec, HParamValue, SESSION_END_INFO_TAG, SESSION_START_INFO_TAG,
+};
+use crate::summary::SummaryWriter;
+use crate::train::{DIVERGED_TAG, FINAL_ACCURACY_TAG, FINAL_COST_TAG, FIRST_BELOW_TAG};
+
+/// File name of the markdown summary in the sweep's log directory.
+pub const SUMMARY_MD: &str = "summary.md";
+/// File name of the CSV summary in the sweep's log directory.
+pub const SUMMARY_CSV: &str = "summary.csv";
+/// Tag of the text summary at the sweep's root run.
+pub const SUMMARY_TAG: &str = "summary";
+
+/// What one run's hparams summaries say.
+#[derive(Debug, Default)]
+struct Session {
+    hparams: Option<Vec<(String, HParamValue)>>,
+    status: Option<Status>,
+}
+
+/// Reads every sweep member under `logdir`, in name order. Directories holding event
+/// files but no hparams session are returned separately (they are not sweep runs).
+pub fn read_records(logdir: &Path) -> Result<(Vec<RunRecord>, Vec<PathBuf>), Error> {
+    let mut dirs = Vec::new();
+    let read_dir = |source| Error::ReadDir {
+        path: logdir.to_path_buf(),
+        source,
+    };
+    for entry in fs::read_dir(logdir).map_err(read_dir)? {
+        let path = entry.map_err(read_dir)?.path();
+        if path.is_dir() {
+            dirs.push(path);
+        }
+    }
+    dirs.sort();
+    let mut records = Vec::new();
+    let mut others = Vec::new();
+    for dir in dirs {
+        let files = event_files(&dir)?;
+        if files.is_empty() {
+            continue;
+        }
+        let session = read_session(&files);
+        let Some(hparams) = session.hparams else {
+            others.push(dir);
+            continue;
+        };
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let pairs = parse_run_name(&name).unwrap_or_default();
+        let scalars = inspect::last_scalars(&dir)?;
+        let at = |tag: &str| scalars.get(tag).copied();
+        let (cost_step, cost) =
+            at(FINAL_COST_TAG).map_or((None, f32::NAN), |(s, v)| (u64::try_from(s).ok(), v as f32));
+        let accuracy = at(FINAL_ACCURACY_TAG).map_or(0.0, |(_, v)| v as f32);
+        let step_of = |tag: &str| at(tag).and_then(|(s, _)| u64::try_from(s).ok());
+        let outcome = match (session.status, cost_step) {
+            (Some(Status::Success), Some(_)) => RecordOutcome::Completed,
+            (Some(Status::Failure), Some(steps_done)) => match step_of(DIVERGED_TAG) {
+                Some(step) => RecordOutcome::Diverged { step },
+                None => RecordOutcome::Interrupted { step: steps_done },
+            },
+            (None, _) => RecordOutcome::Failed(
+                "no hparams session end: still running, or stopped abruptly".into(),
+            ),
+            (Some(_), _) => RecordOutcome::Failed(format!("no {FINAL_COST_TAG} scalar")),
+        };
+        records.push(RunRecord::new(
+            name,
+            hparams,
+            &pairs,
+            outcome,
+            cost,
+            accuracy,
+            step_of(FIRST_BELOW_TAG),
+        ));
+    }
+    Ok((records, others))
+}
+
+/// Event files directly in `dir`, by name.
+fn event_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let read_dir = |source| Error::ReadDir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).map_err(read_dir)? {
+        let entry = entry.map_err(read_dir)?;
+        if entry.file_name().to_string_lossy().contains("tfevents") && entry.path().is_file() {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The session start hparams and end status in `files` (unreadable records skipped).
+fn read_session(files: &[PathBuf]) -> Session {
+    let mut session = Session::default();
+    for file in files {
+        let Ok(reader) = EventReader::open(file) else {
+            continue;
+        };
+        for (_, event) in reader.flatten() {
+            let Some(event::What::Summary(s)) = &event.what else {
+                continue;
+            };
+            for value in &s.value {
+                if value.tag == SESSION_START_INFO_TAG || value.tag == SESSION_END_INFO_TAG {
+                    read_hparams_value(value, &mut session);
+                }
+            }
+        }
+    }
+    session
+}
+
+fn read_hparams_value(value: &summary::Value, session: &mut Session) {
+    let Some(content) = value
+        .metadata
+        .as_ref()
+        .and_then(|m| m.plugin_data.as_ref())
+        .map(|p| p.content.as_slice())
+    else {
+        return;
+    };
+    let Ok(data) = HParamsPluginData::decode(content) else {
+        return;
+    };
+    match data.data {
+        Some(h_params_plugin_data::Data::SessionStartInfo(start)) => {
+            let mut hparams: Vec<(String, HParamValue)> = start
+                .hparams
+                .into_iter()
+                .filter_map(|(name, v)| Some((name, hparam_value(v)?)))
+                .collect();
+            sort_hparams(&mut hparams);
+            session.hparams = Some(hparams);
+        }
+        Some(h_params_plugin_data::Data::SessionEndInfo(end)) => {
+            session.status = Status::try_from(end.status).ok();
+        }
+        _ => {}
+    }
+}
+
+fn hparam_value(v: prost_types::Value) -> Option<HParamValue> {
+    use prost_types::value::Kind;
+    match v.kind? {
+        Kind::NumberValue(x) => Some(HParamValue::Num(x)),
+        Kind::StringValue(s) => Some(HParamValue::Str(s)),
+        Kind::BoolValue(b) => Some(HParamValue::Bool(b)),
+        _ => None,
+    }
+}
+
+/// Event files directly in the sweep's log directory (the root run's).
+pub fn root_event_files(logdir: &Path) -> Result<Vec<PathBuf>, Error> {
+    match fs::metadata(logdir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        _ => event_files(logdir),
+    }
+}
+
+/// Removes the root run's event files.
+pub fn remove_root_events(logdir: &Path) -> Result<(), Error> {
+    for file in root_event_files(logdir)? {
+        fs::remove_file(&file).map_err(|source| Error::Write { path: file, source })?;
+    }
+    Ok(())
+}
+
+/// The root run: the experiment, written (and flushed) when the sweep starts, and the
+/// summary text, when it ends.
+#[derive(Debug)]
+pub struct RootLog {
+    writer: SummaryWriter,
+}
+
+impl RootLog {
+    pub fn start(logdir: &Path, experiment: &ExperimentSpec) -> Result<RootLog, Error> {
+        let mut writer = SummaryWriter::new(logdir)?;
+        writer.add_hparams_experiment(experiment)?;
+        writer.flush()?;
+        Ok(RootLog { writer })
+    }
+
+    /// Writes the summary as text and closes the file.
+    pub fn finish(mut self, summary: &Summary) -> Result<(), Error> {
+        self.writer
+            .add_text(SUMMARY_TAG, &summary_markdown(summary), 0)?;
+        self.writer.close()?;
+        Ok(())
+    }
+}
+
+/// The headline and the table: what `summary.md`, the `summary` text and the terminal
+/// show.
+pub fn summary_markdown(summary: &Summary) -> String {
+    format!("{}\n\n{}", summary.headline(), summary.markdown())
+}
+
+/// Writes `summary.md` and `summary.csv` into `logdir`.
+pub fn write_summary_files(logdir: &Path, summary: &Summary) -> Result<(), Error> {
+    let csv = summary.csv().map_err(|e| Error::Csv(e.to_string()))?;
+    for (name, text) in [(SUMMARY_MD, summary_markdown(summary)), (SUMMARY_CSV, csv)] {
+        let path = logdir.join(name);
+        fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+    }
+    Ok(())
+}

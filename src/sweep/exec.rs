@@ -1,0 +1,211 @@
+//! Running many trainings at once: `jobs` threads take runs from one shared queue until
+//! it is empty or the stop flag is set.
+//!
+//! The queue holds the longest runs first (by steps x depth x width², the cost of a
+//! step), so that no long run starts last and leaves the other threads idle at the end.
+//! A run that fails (bad data, diverged, cannot write) is reported and the others go on.
+//! Setting the stop flag (Ctrl-C) stops the running trainings at their next step (each
+//! closes its log and ends its hparams session as a failure) and starts no new one.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::data;
+use crate::train::{self, Progress, RunReport, TrainConfig};
+
+/// Why one run produced no report.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The dataset could not be loaded.
+    #[error("cannot load the data: {0}")]
+    Data(#[from] data::Error),
+    /// The training could not start or could not write its log.
+    #[error(transparent)]
+    Train(#[from] train::Error),
+}
+
+/// What one run ended with.
+pub type RunResult = Result<RunReport, RunError>;
+
+/// Progress of a whole batch of runs, called from the worker threads.
+pub trait BatchProgress: Sync {
+    /// `n` more training steps were done (reported in chunks).
+    fn steps(&self, n: u64);
+    /// The run of `config` ended.
+    fn run_done(&self, config: &TrainConfig, result: &RunResult);
+}
+
+/// No progress reporting.
+impl BatchProgress for () {
+    fn steps(&self, _: u64) {}
+    fn run_done(&self, _: &TrainConfig, _: &RunResult) {}
+}
+
+/// Steps are passed on in chunks of this many, so the shared counter is not hammered.
+const STEP_CHUNK: u64 = 256;
+
+/// Trains every configuration, `jobs` at a time (at least 1). Returns one entry per
+/// configuration, in the same order: `None` for a run not started because `stop` was
+/// set first.
+pub fn execute(
+    configs: &[TrainConfig],
+    jobs: usize,
+    stop: &AtomicBool,
+    progress: &dyn BatchProgress,
+) -> Vec<Option<RunResult>> {
+    let order = longest_first(configs);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(configs.iter().map(|_| None).collect());
+    let jobs = jobs.clamp(1, configs.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Some(&index) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                let Some(config) = configs.get(index) else {
+                    break;
+                };
+                let result = run_one(config, stop, progress);
+                progress.run_done(config, &result);
+                // A poisoned lock only means another worker panicked; keep the results.
+                let mut guard = results.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(slot) = guard.get_mut(index) {
+                    *slot = Some(result);
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Loads the run's data (generated sets depend on the seed) and trains it.
+fn run_one(config: &TrainConfig, stop: &AtomicBool, progress: &dyn BatchProgress) -> RunResult {
+    let data = data::load(&config.dataset, config.seed)?;
+    let mut chunks = Chunks {
+        progress,
+        pending: 0,
+    };
+    let report = train::train(config, &data, stop, &mut chunks);
+    progress.steps(chunks.pending);
+    Ok(report?)
+}
+
+struct Chunks<'a> {
+    progress: &'a dyn BatchProgress,
+    pending: u64,
+}
+
+impl Progress for Chunks<'_> {
+    fn step(&mut self, _step: u64, _cost: f32) {
+        self.pending += 1;
+        if self.pending >= STEP_CHUNK {
+            self.progress.steps(self.pending);
+            self.pending = 0;
+        }
+    }
+}
+
+/// Indices of `configs`, the most expensive first (ties keep their order).
+fn longest_first(configs: &[TrainConfig]) -> Vec<usize> {
+    let cost = |c: &TrainConfig| {
+        let width = c.width as u128;
+        u128::from(c.steps) * c.depth as u128 * width * width
+    };
+    let mut order: Vec<usize> = (0..configs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(configs.get(i).map_or(0, cost)));
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::PlanEvery;
+    use std::sync::atomic::AtomicU64;
+
+    fn config(dir: &std::path::Path, name: &str, depth: usize, steps: u64) -> TrainConfig {
+        let mut c = TrainConfig::lesson(dir.join(name));
+        c.depth = depth;
+        c.steps = steps;
+        c.write_experiment = false;
+        c.plan_every = PlanEvery {
+            scalars: 0,
+            histograms: 0,
+            images: 0,
+        };
+        c
+    }
+
+    #[test]
+    fn longest_runs_go_first() {
+        let d = std::path::Path::new("x");
+        let configs = [
+            config(d, "a", 2, 100),
+            config(d, "b", 11, 100),
+            config(d, "c", 2, 1000),
+            config(d, "d", 2, 100),
+        ];
+        assert_eq!(longest_first(&configs), [2, 1, 0, 3]);
+    }
+
+    struct Count(AtomicU64, AtomicU64);
+    impl BatchProgress for Count {
+        fn steps(&self, n: u64) {
+            self.0.fetch_add(n, Ordering::Relaxed);
+        }
+        fn run_done(&self, _: &TrainConfig, _: &RunResult) {
+            self.1.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn every_run_is_done_once_in_parallel() {
+        let dir = tempfile::tempdir().unwrap();
+        let configs: Vec<_> = (0..5)
+            .map(|i| config(dir.path(), &format!("r{i}"), 2 + i, 300))
+            .collect();
+        let count = Count(AtomicU64::new(0), AtomicU64::new(0));
+        let results = execute(&configs, 2, &AtomicBool::new(false), &count);
+        assert_eq!(results.len(), 5);
+        for (i, r) in results.iter().enumerate() {
+            let report = r.as_ref().unwrap().as_ref().unwrap();
+            assert_eq!(report.steps_done, 300);
+            assert_eq!(report.logdir, dir.path().join(format!("r{i}")));
+        }
+        assert_eq!(count.0.load(Ordering::Relaxed), 1500);
+        assert_eq!(count.1.load(Ordering::Relaxed), 5);
+    }
+
+    #[test]
+    fn a_set_stop_flag_starts_nothing_and_a_bad_run_does_not_stop_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let configs = vec![
+            config(dir.path(), "a", 2, 10),
+            config(dir.path(), "b", 2, 10),
+        ];
+        let results = execute(&configs, 2, &AtomicBool::new(true), &());
+        assert!(results.iter().all(Option::is_none));
+
+        let mut bad = config(dir.path(), "bad", 2, 10);
+        bad.dataset = crate::data::DatasetSpec::Csv(dir.path().join("missing.csv"));
+        let configs = vec![bad, config(dir.path(), "good", 2, 10)];
+        let results = execute(&configs, 1, &AtomicBool::new(false), &());
+        let err = results[0]
+            .as_ref()
+            .unwrap()
+            .as_ref()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot load the data: cannot read "),
+            "{err}"
+        );
+        assert_eq!(
+            results[1].as_ref().unwrap().as_ref().unwrap().steps_done,
+            10
+        );
+    }
+}
