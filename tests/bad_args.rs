@@ -192,6 +192,20 @@ const CASES: &[Case] = &[
         first_line: &["'--dataset <DATASET>'"],
     },
     Case {
+        name: "sweep shard out of range",
+        args: &["sweep", "--shard", "3/2", "--seeds", "1..2"],
+        files: &[],
+        code: USAGE,
+        first_line: &["'--shard <K/N>'", "K must be less than N"],
+    },
+    Case {
+        name: "sweep with an empty list",
+        args: &["sweep", "--act", ""],
+        files: &[],
+        code: USAGE,
+        first_line: &["--act"],
+    },
+    Case {
         name: "unknown flag",
         args: &["--bogus"],
         files: &[],
