@@ -497,15 +497,18 @@ fn sample_batch(
     }
 }
 
-/// The hparams experiment of a single run: every hparam typed, no fixed domain (so
-/// several runs' experiments agree), and the `cost` and `accuracy` metrics.
+/// The hparams experiment of a single run: every hparam typed by its value, no fixed
+/// domain (so several runs' experiments agree), and the `cost` and `accuracy` metrics.
+///
+/// The type matters to the HParams tab: a number typed `FLOAT64` gets an interval filter
+/// and a numeric axis; an untyped one gets no filter and is plotted as a category.
 pub fn experiment_for(hparams: &[(&str, HParamValue)]) -> ExperimentSpec {
     ExperimentSpec {
         hparams: hparams
             .iter()
-            .map(|(name, _)| HParamSpec {
+            .map(|(name, value)| HParamSpec {
                 name: name.to_string(),
-                domain: HParamDomain::Unspecified,
+                domain: HParamDomain::Any(value.kind()),
             })
             .collect(),
         metrics: METRIC_TAGS.iter().map(|s| s.to_string()).collect(),
@@ -529,4 +532,40 @@ pub fn op_name(act: Activation) -> &'static str {
 /// Layer `k`'s gradient norm after the last step (NaN if there is no such layer).
 pub(crate) fn grad_norm(ws: &Workspace, k: usize) -> f32 {
     ws.grad_norm(k).unwrap_or(f32::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::hparams::HParamKind;
+
+    #[test]
+    fn experiment_types_every_hparam_by_its_value() {
+        let config = TrainConfig::lesson("unused");
+        let spec = experiment_for(&config.hparams());
+        let got: Vec<(&str, HParamDomain)> = spec
+            .hparams
+            .iter()
+            .map(|h| (h.name.as_str(), h.domain.clone()))
+            .collect();
+        let (s, n) = (
+            HParamDomain::Any(HParamKind::Str),
+            HParamDomain::Any(HParamKind::Num),
+        );
+        assert_eq!(
+            got,
+            [
+                ("act", s.clone()),
+                ("depth", n.clone()),
+                ("width", n.clone()),
+                ("init", s.clone()),
+                ("optimizer", s.clone()),
+                ("lr", n.clone()),
+                ("steps", n.clone()),
+                ("seed", n),
+                ("dataset", s),
+            ]
+        );
+        assert_eq!(spec.metrics, ["cost", "accuracy"]);
+    }
 }
