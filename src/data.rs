@@ -241,7 +241,7 @@ pub fn load(spec: &DatasetSpec, seed: u64) -> Result<Dataset, Error> {
 }
 
 /// The lesson's XOR: inputs `[[0,0],[0,1],[1,0],[1,1]]`, labels `[0,1,1,0]`.
-fn xor() -> Dataset {
+pub fn xor() -> Dataset {
     Dataset {
         x: ndarray::array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
         y: ndarray::array![0.0, 1.0, 1.0, 0.0],

@@ -68,11 +68,43 @@ pub enum HParamDomain {
     Discrete(Vec<HParamValue>),
     /// Any number in `[min, max]`.
     Interval { min: f64, max: f64 },
+    /// Any value of this kind: the type is stated, the domain is not. The HParams tab
+    /// then treats a number as numeric (an interval filter, a linear axis in the
+    /// parallel-coordinates view); with [`HParamDomain::Unspecified`] it offers no filter
+    /// and plots the values as categories.
+    Any(HParamKind),
     /// Not stated: type unset, no domain.
     Unspecified,
 }
 
+/// The kind of a hyperparameter's values (the experiment's `DataType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HParamKind {
+    Str,
+    Num,
+    Bool,
+}
+
+impl HParamKind {
+    fn data_type(self) -> DataType {
+        match self {
+            HParamKind::Str => DataType::String,
+            HParamKind::Num => DataType::Float64,
+            HParamKind::Bool => DataType::Bool,
+        }
+    }
+}
+
 impl HParamValue {
+    /// The kind of this value.
+    pub fn kind(&self) -> HParamKind {
+        match self {
+            HParamValue::Str(_) => HParamKind::Str,
+            HParamValue::Num(_) => HParamKind::Num,
+            HParamValue::Bool(_) => HParamKind::Bool,
+        }
+    }
+
     fn kind_name(&self) -> &'static str {
         match self {
             HParamValue::Str(_) => "string",
@@ -82,11 +114,7 @@ impl HParamValue {
     }
 
     fn data_type(&self) -> DataType {
-        match self {
-            HParamValue::Str(_) => DataType::String,
-            HParamValue::Num(_) => DataType::Float64,
-            HParamValue::Bool(_) => DataType::Bool,
-        }
+        self.kind().data_type()
     }
 
     /// The `google.protobuf.Value` the plugin stores.
@@ -266,6 +294,7 @@ fn check_name<'a>(name: &'a str, seen: &mut BTreeSet<&'a str>) -> Result<(), Err
 fn hparam_info(hp: &HParamSpec) -> Result<HParamInfo, Error> {
     let (data_type, domain) = match &hp.domain {
         HParamDomain::Unspecified => (DataType::Unset, None),
+        HParamDomain::Any(kind) => (kind.data_type(), None),
         HParamDomain::Interval { min, max } => {
             if !(min.is_finite() && max.is_finite() && min <= max) {
                 return Err(Error::BadInterval {
@@ -492,6 +521,40 @@ mod tests {
         assert_eq!(err.to_string(), "hyperparameter \"a\" is given twice");
         let err = session_start(&[("", HParamValue::Num(1.0))], None, 0.0).unwrap_err();
         assert!(matches!(err, Error::EmptyTag { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn any_domain_states_the_type_only() {
+        let spec = ExperimentSpec {
+            hparams: [
+                ("act", HParamKind::Str),
+                ("depth", HParamKind::Num),
+                ("bn", HParamKind::Bool),
+            ]
+            .map(|(name, kind)| HParamSpec {
+                name: name.into(),
+                domain: HParamDomain::Any(kind),
+            })
+            .to_vec(),
+            metrics: vec![],
+        };
+        let exp = match experiment_data(&spec, 0.0).unwrap().data {
+            Some(h_params_plugin_data::Data::Experiment(e)) => e,
+            other => panic!("{other:?}"),
+        };
+        let got: Vec<(&str, i32, bool)> = exp
+            .hparam_infos
+            .iter()
+            .map(|i| (i.name.as_str(), i.r#type, i.domain.is_some()))
+            .collect();
+        // DATA_TYPE_STRING = 1, DATA_TYPE_BOOL = 2, DATA_TYPE_FLOAT64 = 3.
+        assert_eq!(
+            got,
+            [("act", 1, false), ("depth", 3, false), ("bn", 2, false)]
+        );
+        assert_eq!(HParamValue::Str("x".into()).kind(), HParamKind::Str);
+        assert_eq!(HParamValue::Num(1.0).kind(), HParamKind::Num);
+        assert_eq!(HParamValue::Bool(true).kind(), HParamKind::Bool);
     }
 
     #[test]

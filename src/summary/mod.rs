@@ -37,7 +37,7 @@ pub mod text;
 pub mod writer;
 
 pub use histogram::{histogram, histogram_raw};
-pub use hparams::{ExperimentSpec, HParamDomain, HParamSpec, HParamValue};
+pub use hparams::{ExperimentSpec, HParamDomain, HParamKind, HParamSpec, HParamValue};
 pub use image::image;
 pub use layout::custom_scalars;
 pub use scalar::scalar;

@@ -59,22 +59,28 @@ pub fn render(
     } else {
         0.0
     };
-    for py in 0..size {
-        let gy = py as f32 * scale;
-        let r0 = (gy.floor() as usize).min(grid - 1);
-        let r1 = (r0 + 1).min(grid - 1);
-        let fy = gy - r0 as f32;
-        for px in 0..size {
-            let gx = px as f32 * scale;
-            let c0 = (gx.floor() as usize).min(grid - 1);
-            let c1 = (c0 + 1).min(grid - 1);
-            let fx = gx - c0 as f32;
-            let p = |r: usize, c: usize| probs[r * grid + c];
-            let top = p(r0, c0) * (1.0 - fx) + p(r0, c1) * fx;
-            let bottom = p(r1, c0) * (1.0 - fx) + p(r1, c1) * fx;
-            let v = top * (1.0 - fy) + bottom * fy;
-            let o = (py * size + px) * 3;
-            rgb[o..o + 3].copy_from_slice(&colour(v));
+    // Where each pixel column (and row: the picture is square) falls between two
+    // lattice points, worked out once: `(lower, upper, weight of upper)`.
+    let taps: Vec<(usize, usize, f32)> = (0..size)
+        .map(|i| {
+            let g = i as f32 * scale;
+            // `g >= 0`, so truncation is the floor.
+            let lo = (g as usize).min(grid - 1);
+            (lo, (lo + 1).min(grid - 1), g - lo as f32)
+        })
+        .collect();
+    // Bilinear interpolation, separated: first between two lattice rows, for every
+    // lattice column, then along the pixel row.
+    let mut line = vec![0.0f32; grid];
+    for (&(r0, r1, fy), row) in taps.iter().zip(rgb.chunks_exact_mut(size * 3)) {
+        let top = &probs[r0 * grid..(r0 + 1) * grid];
+        let bottom = &probs[r1 * grid..(r1 + 1) * grid];
+        for ((l, &t), &b) in line.iter_mut().zip(top).zip(bottom) {
+            *l = t * (1.0 - fy) + b * fy;
+        }
+        for (&(c0, c1, fx), px) in taps.iter().zip(row.chunks_exact_mut(3)) {
+            let v = line[c0] * (1.0 - fx) + line[c1] * fx;
+            px.copy_from_slice(&colour(v));
         }
     }
     let [x0, x1, y0, y1] = plane;
@@ -106,7 +112,9 @@ pub fn colour(p: f32) -> [u8; 3] {
     } else {
         (MID, RED, (p - 0.5) * 2.0)
     };
-    let mix = |i: usize| (a[i] + (b[i] - a[i]) * t).round() as u8;
+    // Every channel lies in [4, 221], so adding 0.5 and truncating rounds it (half up),
+    // without a call to `roundf`.
+    let mix = |i: usize| (a[i] + (b[i] - a[i]) * t + 0.5) as u8;
     [mix(0), mix(1), mix(2)]
 }
 
@@ -181,6 +189,40 @@ mod tests {
         assert_eq!(at(60, 20), &[200, 30, 40]);
         assert_eq!(at(20, 60), &[30, 70, 200]);
         assert_eq!(at(40, 40), &[221, 221, 221]);
+    }
+
+    #[test]
+    fn separated_interpolation_matches_the_bilinear_formula() {
+        // A 3x3 lattice with distinct values, drawn at 9x9: every pixel is the colour of
+        // the plain bilinear interpolation at its place (lattice step = 4 pixels).
+        let probs = [0.0, 0.1, 0.2, 0.3, 0.5, 0.55, 0.7, 0.9, 1.0];
+        let img = render(&probs, 3, [0.0, 1.0, 0.0, 1.0], &[], 9);
+        for py in 0..9 {
+            for px in 0..9 {
+                let (gy, gx) = (py as f32 / 4.0, px as f32 / 4.0);
+                let (r0, c0) = ((gy as usize).min(2), (gx as usize).min(2));
+                let (r1, c1) = ((r0 + 1).min(2), (c0 + 1).min(2));
+                let (fy, fx) = (gy - r0 as f32, gx - c0 as f32);
+                let p = |r: usize, c: usize| probs[r * 3 + c];
+                let top = p(r0, c0) * (1.0 - fx) + p(r0, c1) * fx;
+                let bottom = p(r1, c0) * (1.0 - fx) + p(r1, c1) * fx;
+                let want = colour(top * (1.0 - fy) + bottom * fy);
+                let o = (py * 9 + px) * 3;
+                assert_eq!(img[o..o + 3], want, "pixel ({px}, {py})");
+            }
+        }
+        // Spot values: the lattice points themselves.
+        assert_eq!(img[(4 * 9 + 4) * 3..(4 * 9 + 4) * 3 + 3], colour(0.5));
+        assert_eq!(img[(8 * 9 + 8) * 3..(8 * 9 + 8) * 3 + 3], [180, 4, 38]);
+    }
+
+    #[test]
+    fn colour_rounds_half_up() {
+        // 0.25: halfway from blue to grey: 59 + 162 * 0.5 = 140, 76 + 145 * 0.5 = 148.5,
+        // 192 + 29 * 0.5 = 206.5.
+        assert_eq!(colour(0.25), [140, 149, 207]);
+        assert_eq!(colour(-3.0), [59, 76, 192]);
+        assert_eq!(colour(7.0), [180, 4, 38]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use ndarray::{Array2, Axis};
+use ndarray::{Array1, Array2, Axis};
 
 use super::{
     boundary, experiment_for, grad_norm, graph, op_name, Error, Outcome, Prediction, TrainConfig,
@@ -30,6 +30,11 @@ pub(super) struct RunLog {
     grad_tags: Vec<String>,
     hist_tags: Vec<[String; 4]>,
     lattice: Array2<f32>,
+    /// Evaluates the model on the lattice without allocating (and in SIMD lanes: about
+    /// ten times faster than `Mlp::predict` row by row).
+    lattice_ws: Workspace,
+    /// Dummy labels for the lattice's forward pass (its cost is not used).
+    lattice_labels: Array1<f32>,
     plane: [f32; 4],
     points: Vec<boundary::Point>,
     /// Reused buffer for histogram values.
@@ -89,6 +94,8 @@ impl RunLog {
         let flat = boundary::lattice(plane, grid);
         let lattice = Array2::from_shape_vec((grid * grid, 2), flat)
             .map_err(|e| Error::Config(format!("decision-boundary lattice: {e}")))?;
+        let lattice_ws = Workspace::new(mlp, grid * grid)?;
+        let lattice_labels = Array1::zeros(grid * grid);
         let points = if data.features() == 2 {
             data.x
                 .axis_iter(Axis(0))
@@ -107,6 +114,8 @@ impl RunLog {
             grad_tags,
             hist_tags,
             lattice,
+            lattice_ws,
+            lattice_labels,
             plane,
             points,
             scratch: Vec::new(),
@@ -165,10 +174,18 @@ impl RunLog {
 
     pub(super) fn boundary(&mut self, mlp: &Mlp, data: &Dataset, step: u64) -> Result<(), Error> {
         let _ = data;
-        let probs = mlp.predict(self.lattice.view());
-        let probs: Vec<f32> = probs.to_vec();
+        let (x, y) = (self.lattice.view(), self.lattice_labels.view());
+        let unplottable;
+        let probs = if self.lattice_ws.check(mlp, x, y).is_ok() {
+            self.lattice_ws.forward(mlp, x, y);
+            self.lattice_ws.output().to_slice().unwrap_or(&[])
+        } else {
+            // Not a 2-D input: NaN everywhere, drawn black.
+            unplottable = mlp.predict(x);
+            unplottable.as_slice().unwrap_or(&[])
+        };
         let rgb = boundary::render(
-            &probs,
+            probs,
             boundary::GRID,
             self.plane,
             &self.points,
@@ -262,4 +279,40 @@ impl RunLog {
 fn copy_into<'a>(buf: &mut Vec<f32>, values: impl Iterator<Item = &'a f32>) {
     buf.clear();
     buf.extend(values.copied());
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array1, Array2};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use crate::nn::{Activation, Init, Mlp, MlpConfig, Workspace};
+    use crate::train::boundary;
+
+    #[test]
+    fn lattice_forward_matches_predict() {
+        // The picture's probabilities come from a Workspace forward pass; they must be
+        // the model's outputs, as `Mlp::predict` gives them.
+        for act in [Activation::Sigmoid, Activation::Relu, Activation::Tanh] {
+            let config = MlpConfig {
+                inputs: 2,
+                width: 5,
+                depth: 11,
+                hidden: act,
+                init: Init::Uniform,
+            };
+            let mlp = Mlp::new(&config, &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
+            let n = boundary::GRID * boundary::GRID;
+            let flat = boundary::lattice([-0.5, 1.5, -0.5, 1.5], boundary::GRID);
+            let x = Array2::from_shape_vec((n, 2), flat).unwrap();
+            let mut ws = Workspace::new(&mlp, n).unwrap();
+            ws.forward(&mlp, x.view(), Array1::zeros(n).view());
+            let want = mlp.predict(x.view());
+            assert_eq!(ws.output().len(), n);
+            for (i, (a, b)) in ws.output().iter().zip(want.iter()).enumerate() {
+                assert!((a - b).abs() <= 1e-5, "{act} point {i}: {a} vs {b}");
+            }
+        }
+    }
 }
