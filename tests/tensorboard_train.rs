@@ -57,6 +57,8 @@ const GREY: [u8; 3] = [221, 221, 221];
 struct Written {
     /// tag -> [(step, value)] in file order.
     scalars: BTreeMap<String, Vec<(i64, f32)>>,
+    /// `final/*` tag -> [(step, value)]: the end-of-run scalars, one point each.
+    finals: BTreeMap<String, Vec<(i64, f32)>>,
     /// tag -> [(step, histogram)].
     histograms: BTreeMap<String, Vec<(i64, HistogramProto)>>,
     /// step -> encoded PNG of `decision_boundary`.
@@ -92,7 +94,11 @@ fn read_written(run_dir: &Path) -> Written {
                         .unwrap_or_default();
                     match v.value {
                         Some(summary::value::Value::SimpleValue(x)) => {
-                            w.scalars.entry(v.tag).or_default().push((step, x))
+                            if v.tag.starts_with("final/") {
+                                w.finals.entry(v.tag).or_default().push((step, x))
+                            } else {
+                                w.scalars.entry(v.tag).or_default().push((step, x))
+                            }
                         }
                         Some(summary::value::Value::Histo(h)) => {
                             w.histograms.entry(v.tag).or_default().push((step, h))
@@ -190,6 +196,11 @@ fn check_written(written: &BTreeMap<&str, Written>) {
         for (tag, series) in &w.scalars {
             let steps: Vec<i64> = series.iter().map(|p| p.0).collect();
             assert_eq!(steps, all_steps, "{run}/{tag}");
+        }
+        // The final weights' cost and accuracy, once, at the step after the last.
+        for tag in ["final/cost", "final/accuracy"] {
+            let steps: Vec<i64> = w.finals[tag].iter().map(|p| p.0).collect();
+            assert_eq!(steps, [LAST + 1], "{run}/{tag}");
         }
         assert_eq!(
             w.histograms.keys().cloned().collect::<BTreeSet<_>>(),
@@ -301,9 +312,11 @@ fn check_plugins_listing(tb: &TensorBoard) {
 fn check_scalars(tb: &TensorBoard, run: &str, w: &Written) {
     let label = format!("{} run {run}", tb.label());
     let tags = tb.tags("scalars");
+    let mut expected_tags = scalar_tags();
+    expected_tags.extend(w.finals.keys().cloned());
     assert_eq!(
         keys(&tags[run]),
-        scalar_tags(),
+        expected_tags,
         "{label}: scalar tags {tags}"
     );
     for (tag, series) in &w.scalars {
@@ -509,7 +522,7 @@ fn check_texts(tb: &TensorBoard, run: &str, w: &Written, report: &RunReport) {
     assert_eq!(predictions[0].0, LAST, "{label}");
     let html = &predictions[0].1;
     for p in &report.predictions {
-        let cell = format!("<td>{:.6}</td>", p.hypothesis);
+        let cell = format!("<td>{}</td>", p.hypothesis);
         assert!(
             html.contains(&cell),
             "{label}: predictions lack {cell}: {html}"

@@ -51,6 +51,10 @@ pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::E
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
+    // Fast deflate: a training run draws many pictures, and the default level costs
+    // ~30x the CPU for files only a little smaller (measured on the decision boundary:
+    // 191M vs 6M instructions for 11 images, ~1.8 KB larger each).
+    encoder.set_compression(png::Compression::Fast);
     let mut writer = encoder.write_header()?;
     writer.write_image_data(rgb)?;
     writer.finish()?;
