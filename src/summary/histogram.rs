@@ -2,7 +2,8 @@
 //!
 //! Buckets follow `tensorboard.plugins.histogram.summary_v2.histogram_pb`: 30 buckets of
 //! equal width between the smallest and largest value; a value goes to bucket
-//! `floor((x - min) / width)`, the maximum to the last one. All values equal: every bucket
+//! `floor((x - min) * k / (max - min))` (TensorBoard divides by the width instead, which
+//! can differ by one bucket for a value on an edge), the maximum to the last one. All values equal: every bucket
 //! is `[x, x]` and only the last one counts them. No values: 30 empty buckets at 0 with
 //! `num == 0` (we still write it, as TensorBoard does, so the step shows up).
 //!
@@ -38,21 +39,21 @@ pub const MAX_BUCKETS: usize = 65_536;
 /// Buckets the finite `values` into `buckets` equal-width buckets (1 to [`MAX_BUCKETS`]).
 pub fn bucketize(values: &[f32], buckets: usize) -> HistogramProto {
     let k = buckets.clamp(1, MAX_BUCKETS);
-    let mut num = 0u64;
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    let (mut sum, mut sum_squares) = (0.0f64, 0.0f64);
-    for &v in values.iter().filter(|v| v.is_finite()) {
-        let x = f64::from(v);
-        num += 1;
-        if x < min {
-            min = x;
+    // Four independent accumulators, so the additions do not wait on each other.
+    let mut acc = [Moments::EMPTY; 4];
+    let chunks = values.chunks_exact(4);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (a, &v) in acc.iter_mut().zip(chunk) {
+            a.add(v);
         }
-        if x > max {
-            max = x;
-        }
-        sum += x;
-        sum_squares += x * x;
     }
+    for &v in rest {
+        acc[0].add(v);
+    }
+    let [a, b, c, d] = acc;
+    let m = a.merge(b).merge(c.merge(d));
+    let (num, mut min, mut max, sum, sum_squares) = (m.num, m.min, m.max, m.sum, m.sum_squares);
     let mut bucket = vec![0.0; k];
     let bucket_limit = if num == 0 {
         min = 0.0;
@@ -65,17 +66,25 @@ pub fn bucketize(values: &[f32], buckets: usize) -> HistogramProto {
         vec![min; k]
     } else {
         let width = (max - min) / k as f64;
-        let mut counts = vec![0u64; k];
-        for &v in values.iter().filter(|v| v.is_finite()) {
-            // `(x - min) / width` is finite and >= 0, so truncating is `floor` (and the
-            // cast cannot wrap); `min` puts the maximum in the last bucket.
-            let i = (((f64::from(v) - min) / width) as usize).min(k - 1);
-            if let Some(c) = counts.get_mut(i) {
+        let per_unit = k as f64 / (max - min);
+        // Two count arrays, alternating, so that runs of values in one bucket do not
+        // serialise on a single counter.
+        let mut counts = vec![0u32; 2 * k];
+        let (even, odd) = counts.split_at_mut(k);
+        for (j, &v) in values.iter().enumerate() {
+            if !v.is_finite() {
+                continue;
+            }
+            // `(x - min) * k / (max - min)` is finite and >= 0, so truncating is `floor`
+            // (and the cast cannot wrap); `min` puts the maximum in the last bucket.
+            let i = (((f64::from(v) - min) * per_unit) as usize).min(k - 1);
+            let half = if j % 2 == 0 { &mut *even } else { &mut *odd };
+            if let Some(c) = half.get_mut(i) {
                 *c += 1;
             }
         }
-        for (b, c) in bucket.iter_mut().zip(&counts) {
-            *b = *c as f64;
+        for (b, (e, o)) in bucket.iter_mut().zip(even.iter().zip(odd.iter())) {
+            *b = f64::from(*e) + f64::from(*o);
         }
         (1..=k)
             .map(|i| if i == k { max } else { min + i as f64 * width })
@@ -89,6 +98,47 @@ pub fn bucketize(values: &[f32], buckets: usize) -> HistogramProto {
         sum_squares,
         bucket_limit,
         bucket,
+    }
+}
+
+/// Count, extremes and sums of the finite values seen.
+#[derive(Clone, Copy)]
+struct Moments {
+    num: u64,
+    min: f64,
+    max: f64,
+    sum: f64,
+    sum_squares: f64,
+}
+
+impl Moments {
+    const EMPTY: Moments = Moments {
+        num: 0,
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+        sum: 0.0,
+        sum_squares: 0.0,
+    };
+
+    fn add(&mut self, v: f32) {
+        if v.is_finite() {
+            let x = f64::from(v);
+            self.num += 1;
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+            self.sum += x;
+            self.sum_squares += x * x;
+        }
+    }
+
+    fn merge(self, o: Moments) -> Moments {
+        Moments {
+            num: self.num + o.num,
+            min: self.min.min(o.min),
+            max: self.max.max(o.max),
+            sum: self.sum + o.sum,
+            sum_squares: self.sum_squares + o.sum_squares,
+        }
     }
 }
 
