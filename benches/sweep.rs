@@ -2,8 +2,11 @@
 //! x seeds 1..5, 10,001 logged steps each, as `tbtrain sweep` runs them) with one job and
 //! with two, in-process through the library, each into a fresh temporary directory.
 //!
-//! Run with `cargo bench --bench sweep`. Prints both wall times and the speed-up; the
-//! target on a 2-core machine is at least 1.7x. `SWEEP_BENCH_STEPS` overrides the steps.
+//! Run with `cargo bench --bench sweep`. Prints each round's wall and CPU time, the best
+//! wall time of each variant and the speed-up; the target on a 2-core machine is at least
+//! 1.7x. It needs the cores to itself: with the kernel's autogroup scheduling, one busy
+//! process of another session already holds a 2-thread sweep to about one core ("cores
+//! busy" shows it). `SWEEP_BENCH_STEPS` overrides the steps.
 
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -11,6 +14,9 @@ use std::time::{Duration, Instant};
 use tbtrain::nn::Activation;
 use tbtrain::sweep::{Shard, Sweep, SweepOptions, SweepSpec, Value};
 use tbtrain::train::TrainConfig;
+
+/// Timed rounds of each variant.
+const ROUNDS: usize = 3;
 
 fn spec(logdir: &std::path::Path, steps: u64) -> SweepSpec {
     let mut base = TrainConfig::lesson(logdir);
@@ -82,20 +88,25 @@ fn main() {
     );
     // Warm-up (page cache, allocator), not timed.
     time(2, steps / 10 + 1);
-    let mut walls = Vec::new();
-    for jobs in [1, 2] {
-        let (wall, cpu) = time(jobs, steps);
-        println!(
-            "  --jobs {jobs}: {:>8.2?} wall, {:>8.2?} CPU ({:.2} cores busy on average), load average {:.2}",
-            wall,
-            cpu,
-            cpu.as_secs_f64() / wall.as_secs_f64(),
-            load_average()
-        );
-        walls.push(wall.as_secs_f64());
+    // Alternating rounds, best of each: other processes on the machine only ever add time.
+    let mut best = [f64::INFINITY; 2];
+    for round in 1..=ROUNDS {
+        for (k, jobs) in [1, 2].into_iter().enumerate() {
+            let (wall, cpu) = time(jobs, steps);
+            println!(
+                "  round {round} --jobs {jobs}: {:>8.2?} wall, {:>8.2?} CPU ({:.2} cores busy), load average {:.2}",
+                wall,
+                cpu,
+                cpu.as_secs_f64() / wall.as_secs_f64(),
+                load_average()
+            );
+            best[k] = best[k].min(wall.as_secs_f64());
+        }
     }
     println!(
-        "  speed-up: {:.2}x (target >= 1.7x on 2 idle cores)",
-        walls[0] / walls[1]
+        "  best --jobs 1: {:.2}s, best --jobs 2: {:.2}s, speed-up: {:.2}x (target >= 1.7x on 2 idle cores)",
+        best[0],
+        best[1],
+        best[0] / best[1]
     );
 }

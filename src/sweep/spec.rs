@@ -330,7 +330,7 @@ impl SweepSpec {
         runs
     }
 
-    /// The hparams experiment of the whole sweep (see [`experiment_for_configs`]).
+    /// The hparams experiment of the whole sweep (see [`experiment_for`]).
     pub fn experiment(&self) -> ExperimentSpec {
         let hparams: Vec<_> = self
             .runs()
