@@ -173,8 +173,11 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
     let results = sweep::execute(&configs, jobs, &stop, &bar);
     bar.finish();
     if !args.output.quiet {
-        print!("{}", report::compare_table(&configs, &results));
-        println!("view: tensorboard --logdir {}", args.logdir.display());
+        print_out(&format!(
+            "{}view: tensorboard --logdir {}\n",
+            report::compare_table(&configs, &results),
+            args.logdir.display()
+        ))?;
     }
     let mut failed = Vec::new();
     for (config, result) in configs.iter().zip(&results) {
@@ -192,10 +195,10 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
         }
     }
     if stop.load(Ordering::SeqCst) {
-        eprintln!(
-            "tbtrain: interrupted; the logs so far are in {}",
+        print_error(&format!(
+            "interrupted; the logs so far are in {}",
             args.logdir.display()
-        );
+        ));
         return Ok(EXIT_INTERRUPTED);
     }
     if failed.is_empty() {
@@ -230,32 +233,31 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
     let done = result.map_err(Failure::data)?;
     let logdir = sweep.logdir().display();
     if !args.output.quiet {
+        let mut text = String::new();
         if !done.wrote_summary {
-            println!("shard {shard}: {} runs of the sweep\n", sweep.runs().len());
+            text += &format!(
+                "shard {shard}: {} runs of the sweep\n\n",
+                sweep.runs().len()
+            );
         }
-        println!(
-            "{}",
-            sweep::disk::summary_markdown(&done.summary).trim_end()
-        );
+        text += sweep::disk::summary_markdown(&done.summary).trim_end();
+        text += "\n";
         if done.wrote_summary {
-            println!(
-                "\nsummary: {logdir}/{} and {logdir}/{}",
-                sweep::disk::SUMMARY_MD,
-                sweep::disk::SUMMARY_CSV
-            );
+            text += &summary_files_line(&sweep.logdir().display().to_string());
         } else {
-            println!(
-                "\nwhen every shard is done: tbtrain sweep --summarize-only --logdir {logdir}"
+            text += &format!(
+                "\nwhen every shard is done: tbtrain sweep --summarize-only --logdir {logdir}\n"
             );
         }
-        println!("view: tensorboard --logdir {logdir}");
+        text += &format!("view: tensorboard --logdir {logdir}\n");
+        print_out(&text)?;
     }
     if stop.load(Ordering::SeqCst) {
-        eprintln!(
-            "tbtrain: interrupted; {} runs were not started; the summary covers the {} that ran",
+        print_error(&format!(
+            "interrupted; {} runs were not started; the summary covers the {} that ran",
             done.not_started,
             done.records.len()
-        );
+        ));
         return Ok(EXIT_INTERRUPTED);
     }
     Ok(0)
@@ -265,23 +267,27 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
 fn run_summarize(args: &SweepArgs) -> Result<u8, Failure> {
     let rebuilt = sweep::summarize(&args.logdir).map_err(Failure::data)?;
     for dir in &rebuilt.skipped {
-        eprintln!(
-            "tbtrain: {} holds event files but no hparams session; not a sweep run, skipped",
+        print_error(&format!(
+            "{} holds event files but no hparams session; not a sweep run, skipped",
             dir.display()
-        );
+        ));
     }
     if !args.output.quiet {
-        let logdir = args.logdir.display();
-        println!(
-            "{}",
-            sweep::disk::summary_markdown(&rebuilt.summary).trim_end()
-        );
-        println!(
-            "\nsummary: {logdir}/{} and {logdir}/{}",
-            sweep::disk::SUMMARY_MD,
-            sweep::disk::SUMMARY_CSV
-        );
-        println!("view: tensorboard --logdir {logdir}");
+        let logdir = args.logdir.display().to_string();
+        print_out(&format!(
+            "{}\n{}view: tensorboard --logdir {logdir}\n",
+            sweep::disk::summary_markdown(&rebuilt.summary).trim_end(),
+            summary_files_line(&logdir)
+        ))?;
     }
     Ok(0)
+}
+
+/// Where a sweep's summary files are.
+fn summary_files_line(logdir: &str) -> String {
+    format!(
+        "\nsummary: {logdir}/{} and {logdir}/{}\n",
+        sweep::disk::SUMMARY_MD,
+        sweep::disk::SUMMARY_CSV
+    )
 }
