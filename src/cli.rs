@@ -80,17 +80,8 @@ A run that diverges or fails is counted and named in the summary; the exit code 
 whenever the sweep itself ran (2: bad flags; 1: logdir in use or files not writable;
 130: interrupted, after writing the summary of what finished).";
 
-/// The activations `--act` accepts.
-pub const ACTIVATIONS: [&str; 8] = [
-    "sigmoid",
-    "relu",
-    "leaky-relu",
-    "tanh",
-    "elu",
-    "selu",
-    "gelu",
-    "swish",
-];
+/// The activations `--act` accepts: the nn layer's own names.
+pub const ACTIVATIONS: [&str; 8] = Activation::NAMES;
 
 /// Flags of one training run. Defaults are the lesson's.
 #[derive(Debug, Clone, Args)]
@@ -353,36 +344,20 @@ fn map<T>(list: &Option<List<T>>, f: impl Fn(&T) -> Value) -> Option<Vec<Value>>
     list.as_ref().map(|l| l.0.iter().map(f).collect())
 }
 
-/// The activation named `name` (one of [`ACTIVATIONS`], checked by clap).
+/// The activation named `name` (one of [`ACTIVATIONS`] and a finite slope, both
+/// checked by clap, so the fallback is never taken).
 fn activation(name: &str, leaky_slope: f32) -> Activation {
-    match name {
-        "relu" => Activation::Relu,
-        "leaky-relu" => Activation::LeakyRelu { slope: leaky_slope },
-        "tanh" => Activation::Tanh,
-        "elu" => Activation::Elu,
-        "selu" => Activation::Selu,
-        "gelu" => Activation::Gelu,
-        "swish" => Activation::Swish,
-        _ => Activation::Sigmoid,
-    }
+    Activation::parse(name, leaky_slope).unwrap_or(Activation::Sigmoid)
 }
 
 /// The initialisation named `name` (one of [`INITS`], checked by clap).
 fn init(name: &str) -> Init {
-    match name {
-        "xavier" => Init::Xavier,
-        "he" => Init::He,
-        _ => Init::Uniform,
-    }
+    Init::parse(name).unwrap_or(Init::Uniform)
 }
 
 /// The optimizer named `name` (one of [`OPTIMIZERS`], checked by clap).
 fn optimizer(name: &str) -> OptimizerKind {
-    match name {
-        "momentum" => OptimizerKind::Momentum,
-        "adam" => OptimizerKind::Adam,
-        _ => OptimizerKind::Sgd,
-    }
+    OptimizerKind::parse(name).unwrap_or(OptimizerKind::Sgd)
 }
 
 /// A clap value parser for a list flag whose items `item` reads (see

@@ -271,13 +271,7 @@ fn check_server(
     check_hparams(&tb, written);
     check_custom_scalars(&tb);
 
-    let problems = tb.server_log_problems();
-    assert!(
-        problems.is_empty(),
-        "{}: the server logged problems:\n{}",
-        tb.label(),
-        problems.join("\n")
-    );
+    tb.assert_log_clean();
 }
 
 fn keys(value: &Value) -> BTreeSet<String> {

@@ -205,13 +205,7 @@ fn check_all(logdir: &Path, load_fast: bool) {
     check_custom_scalars(&tb);
     check_plugins_listing(&tb);
 
-    let problems = tb.server_log_problems();
-    assert!(
-        problems.is_empty(),
-        "{}: the server logged problems:\n{}",
-        tb.label(),
-        problems.join("\n")
-    );
+    tb.assert_log_clean();
 }
 
 /// The keys of a JSON object, sorted.

@@ -452,6 +452,17 @@ impl TensorBoard {
     /// The logdir's and the server's scratch paths are blanked out before matching, so a
     /// random temporary name such as `/tmp/.tmpxCRc12` cannot make a clean line a problem;
     /// run names are not, so don't name runs with those words.
+    /// Fails the test when [`TensorBoard::server_log_problems`] finds any.
+    pub fn assert_log_clean(&self) {
+        let problems = self.server_log_problems();
+        assert!(
+            problems.is_empty(),
+            "{}: the server logged problems:\n{}",
+            self.label(),
+            problems.join("\n")
+        );
+    }
+
     pub fn server_log_problems(&self) -> Vec<String> {
         let logdir = self.logdir.display().to_string();
         let scratch = self.scratch.path().display().to_string();
