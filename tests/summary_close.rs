@@ -12,12 +12,15 @@ use tbtrain::summary::{self, SummaryWriter};
 
 const LIMIT: u64 = 200;
 
-fn limit_file_size(bytes: u64) {
+/// Limits every file this process writes to `bytes` (`None`: no limit). The limit
+/// covers the test harness's own output too when that is a file (as in CI, where it is
+/// redirected to a log): lift it before anything can be printed.
+fn limit_file_size(bytes: Option<u64>) {
     // SAFETY: plain libc calls with valid arguments; they only change process settings.
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
         let lim = libc::rlimit {
-            rlim_cur: bytes as libc::rlim_t,
+            rlim_cur: bytes.map_or(libc::RLIM_INFINITY, |b| b as libc::rlim_t),
             rlim_max: libc::RLIM_INFINITY,
         };
         assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &lim), 0);
@@ -33,7 +36,7 @@ fn close_returns_the_first_error_after_closing_every_file() {
     };
     let mut w = SummaryWriter::with_options(dir.path(), options).unwrap();
     let main = w.event_file().to_path_buf();
-    limit_file_size(LIMIT);
+    limit_file_size(Some(LIMIT));
 
     // Buffered: no I/O yet, so no error.
     for step in 0..100 {
@@ -43,7 +46,9 @@ fn close_returns_the_first_error_after_closing_every_file() {
     w.add_scalars("m", &[("a", 2.0)], 0).unwrap();
     let sub = dir.path().join("m_a");
 
-    let err = w.close().unwrap_err();
+    let result = w.close();
+    limit_file_size(None);
+    let err = result.unwrap_err();
     match &err {
         summary::Error::Events(events::Error::Flush { path, .. }) => assert_eq!(path, &main),
         other => panic!("{other:?}"),
