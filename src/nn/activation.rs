@@ -255,20 +255,24 @@ fn scale<F: Float, const L: usize>(
     }
 }
 
+/// Every activation once (leaky-relu with slope 0.2), for tests across the module.
+#[cfg(test)]
+pub(crate) const ALL_FOR_TESTS: [Activation; 8] = [
+    Activation::Sigmoid,
+    Activation::Relu,
+    Activation::LeakyRelu { slope: 0.2 },
+    Activation::Tanh,
+    Activation::Elu,
+    Activation::Selu,
+    Activation::Gelu,
+    Activation::Swish,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ALL: [Activation; 8] = [
-        Activation::Sigmoid,
-        Activation::Relu,
-        Activation::LeakyRelu { slope: 0.2 },
-        Activation::Tanh,
-        Activation::Elu,
-        Activation::Selu,
-        Activation::Gelu,
-        Activation::Swish,
-    ];
+    const ALL: [Activation; 8] = ALL_FOR_TESTS;
 
     #[test]
     fn names_round_trip_and_match_the_list() {

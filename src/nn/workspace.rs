@@ -325,16 +325,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    const ACTIVATIONS: [Activation; 8] = [
-        Activation::Sigmoid,
-        Activation::Relu,
-        Activation::LeakyRelu { slope: 0.2 },
-        Activation::Tanh,
-        Activation::Elu,
-        Activation::Selu,
-        Activation::Gelu,
-        Activation::Swish,
-    ];
+    const ACTIVATIONS: [Activation; 8] = crate::nn::activation::ALL_FOR_TESTS;
 
     fn xor() -> (Array2<f32>, Array1<f32>) {
         (

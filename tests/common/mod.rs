@@ -452,6 +452,31 @@ impl TensorBoard {
     /// The logdir's and the server's scratch paths are blanked out before matching, so a
     /// random temporary name such as `/tmp/.tmpxCRc12` cannot make a clean line a problem;
     /// run names are not, so don't name runs with those words.
+    /// Fails the test unless every dashboard tbtrain writes for (scalars, histograms,
+    /// distributions, images, text, graphs, hparams, custom scalars) is enabled, i.e.
+    /// has data.
+    pub fn assert_every_plugin_has_data(&self) {
+        let listing = self.plugins_listing();
+        for plugin in [
+            "scalars",
+            "histograms",
+            "distributions",
+            "images",
+            "text",
+            "graphs",
+            "hparams",
+            "custom_scalars",
+        ] {
+            assert_eq!(
+                listing[plugin]["enabled"],
+                true,
+                "{}: plugin {plugin} has no data: {}",
+                self.label(),
+                listing[plugin]
+            );
+        }
+    }
+
     /// Fails the test when [`TensorBoard::server_log_problems`] finds any.
     pub fn assert_log_clean(&self) {
         let problems = self.server_log_problems();
