@@ -283,11 +283,7 @@ fn main() {
         black_box(cost);
     });
     report_rate("(a) bare nn step loop", &bare);
-    let off = PlanEvery {
-        scalars: 0,
-        histograms: 0,
-        images: 0,
-    };
+    let off = PlanEvery::NONE;
     report_rate(
         "(a) train(), every log period 0",
         &time_train(root.path(), off),

@@ -44,11 +44,7 @@ fn run_one(act: Activation, init: Init, seed: u64, root: &std::path::Path) -> Ru
     config.act = act;
     config.init = init;
     config.seed = seed;
-    config.plan_every = PlanEvery {
-        scalars: 0,
-        histograms: 0,
-        images: 0,
-    };
+    config.plan_every = PlanEvery::NONE;
     let data = data::xor();
     let report = train::train(&config, &data, &AtomicBool::new(false), &mut ())
         .unwrap_or_else(|e| panic!("{} {} seed {seed}: {e}", act.name(), init.name()));

@@ -131,11 +131,7 @@ mod tests {
         c.depth = depth;
         c.steps = steps;
         c.write_experiment = false;
-        c.plan_every = PlanEvery {
-            scalars: 0,
-            histograms: 0,
-            images: 0,
-        };
+        c.plan_every = PlanEvery::NONE;
         c
     }
 

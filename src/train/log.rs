@@ -250,8 +250,9 @@ impl RunLog {
     /// The run's result as scalars a reader can rebuild it from (the sweep summary does):
     /// `final/cost` and `final/accuracy` of the final weights at step `steps_done`, and
     /// two markers whose *step* is the fact (value = the same step): `final/first_step_below_0_1`
-    /// when the cost fell below 0.1, `final/diverged_at_step` when the cost stopped being
-    /// finite. Written whatever `--log-every` says, like the hparams session.
+    /// when the cost fell below 0.1, `final/diverged_at_step` when the cost diverged
+    /// (see [`super::DIVERGENCE_COST`]). Written whatever `--log-every` says, like the
+    /// hparams session.
     fn final_scalars(
         &mut self,
         cost: f32,

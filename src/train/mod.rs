@@ -91,6 +91,16 @@ pub struct PlanEvery {
     pub images: u64,
 }
 
+impl PlanEvery {
+    /// Nothing logged during training (the run still writes its graph, config,
+    /// hparams session and final values).
+    pub const NONE: PlanEvery = PlanEvery {
+        scalars: 0,
+        histograms: 0,
+        images: 0,
+    };
+}
+
 impl Default for PlanEvery {
     fn default() -> Self {
         PlanEvery {
@@ -400,12 +410,16 @@ pub fn train(
     }
     let elapsed = start.elapsed();
 
-    let probs = mlp.predict(data.x.view());
-    let final_cost = bce(&probs, &data.y);
-    let accuracy = nn::accuracy(
-        probs.as_slice().unwrap_or(&[]),
-        data.y.as_slice().unwrap_or(&[]),
-    );
+    // The final weights on the whole dataset, through the same (stable, from-logit)
+    // cost as training; a full-batch run's workspace already has the right size.
+    let mut eval = if full_batch {
+        ws
+    } else {
+        Workspace::new(&mlp, data.len())?
+    };
+    let final_cost = eval.forward(&mlp, data.x.view(), data.y.view());
+    let accuracy = eval.accuracy();
+    let probs = eval.output();
     let predictions: Vec<Prediction> = data
         .x
         .axis_iter(Axis(0))
@@ -475,23 +489,6 @@ fn validate(config: &TrainConfig, data: &Dataset) -> Result<(), Error> {
 
 fn ratio(a: f32, b: f32) -> f32 {
     a / b
-}
-
-/// Mean binary cross-entropy of probabilities `p` against labels `y`, clamped away
-/// from log(0).
-fn bce(p: &Array1<f32>, y: &Array1<f32>) -> f32 {
-    let n = p.len().max(1) as f64;
-    let eps = 1e-7_f64;
-    let sum: f64 = p
-        .iter()
-        .zip(y.iter())
-        .map(|(&p, &y)| {
-            let p = f64::from(p).clamp(eps, 1.0 - eps);
-            let y = f64::from(y);
-            -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
-        })
-        .sum();
-    (sum / n) as f32
 }
 
 /// Fills `xb`/`yb` with a random batch (a partial Fisher-Yates shuffle of `order`).
