@@ -1,13 +1,14 @@
 //! The `tbtrain` binary: parse, dispatch, and turn every error into one line and an
-//! exit code (2 usage, 1 data or I/O, 130 interrupted).
+//! exit code (2 usage, 1 data or I/O, 128 + the signal's number when stopped by SIGINT,
+//! SIGTERM or SIGHUP: 130, 143, 129).
 
 mod cli;
 mod report;
+mod signals;
 
 use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use clap::Parser;
 
@@ -19,7 +20,7 @@ use tbtrain::train::{self, Outcome};
 const EXIT_USAGE: u8 = 2;
 /// Exit code for data, I/O and training failures.
 const EXIT_FAILURE: u8 = 1;
-/// Exit code after Ctrl-C (128 + SIGINT).
+/// Exit code after a stop whose signal is unknown (that of Ctrl-C, 128 + SIGINT).
 const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
@@ -90,13 +91,13 @@ fn print_error(message: &str) {
     let _ = writeln!(std::io::stderr(), "tbtrain: {message}");
 }
 
-/// Sets a flag on Ctrl-C that the training loop polls.
-fn interrupt_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let handler_flag = Arc::clone(&flag);
-    // If a handler cannot be installed, Ctrl-C keeps its default meaning.
-    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::SeqCst));
-    flag
+/// After a stop by a signal: prints `interrupted by <SIGNAL><what>` and returns the
+/// exit code, 128 + the signal's number.
+fn interrupted(what: &str) -> u8 {
+    let signal = signals::received();
+    let name = signal.map_or("a signal", signals::Signal::name);
+    print_error(&format!("interrupted by {name}{what}"));
+    signal.map_or(EXIT_INTERRUPTED, signals::Signal::exit_code)
 }
 
 fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
@@ -105,10 +106,10 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     if data.features() == 0 {
         return Err(Failure::data("the dataset has no feature columns"));
     }
-    let stop = interrupt_flag();
+    let stop = signals::install();
     let show_bar = !args.output.quiet && std::io::stderr().is_terminal();
     let mut progress = report::Bar::new(show_bar, config.steps);
-    let result = train::train(&config, &data, &stop, &mut progress);
+    let result = train::train(&config, &data, stop, &mut progress);
     progress.finish();
     let report = result.map_err(|e| match e {
         train::Error::Config(_) => Failure::usage(e),
@@ -125,13 +126,10 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
             config.lr,
             config.logdir.display()
         ))),
-        Outcome::Interrupted { step } => {
-            print_error(&format!(
-                "interrupted before step {step}; the log so far is in {}",
-                config.logdir.display()
-            ));
-            Ok(EXIT_INTERRUPTED)
-        }
+        Outcome::Interrupted { step } => Ok(interrupted(&format!(
+            " before step {step}; the log so far is in {}",
+            config.logdir.display()
+        ))),
     }
 }
 
@@ -151,7 +149,7 @@ fn default_jobs() -> usize {
 }
 
 /// `tbtrain compare`: exit 0 when every run completed, 1 when one diverged or failed
-/// (after printing the table), 130 when interrupted.
+/// (after printing the table), 128 + the signal's number when stopped by a signal.
 fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
     let configs = args.to_configs(chrono::Local::now());
     if !args.output.overwrite {
@@ -163,14 +161,14 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
     if data.features() == 0 {
         return Err(Failure::data("the dataset has no feature columns"));
     }
-    let stop = interrupt_flag();
+    let stop = signals::install();
     let bar = report::BatchBar::new(
         !args.output.quiet,
         configs.iter().map(|c| c.steps).sum(),
         configs.len(),
     );
     let jobs = args.jobs.unwrap_or_else(default_jobs);
-    let results = sweep::execute(&configs, jobs, &stop, &bar);
+    let results = sweep::execute(&configs, jobs, stop, &bar);
     bar.finish();
     if !args.output.quiet {
         print_out(&format!(
@@ -195,11 +193,10 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
         }
     }
     if stop.load(Ordering::SeqCst) {
-        print_error(&format!(
-            "interrupted; the logs so far are in {}",
+        return Ok(interrupted(&format!(
+            "; the logs so far are in {}",
             args.logdir.display()
-        ));
-        return Ok(EXIT_INTERRUPTED);
+        )));
     }
     if failed.is_empty() {
         Ok(0)
@@ -210,8 +207,8 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
 
 /// `tbtrain sweep`: exit 0 when the sweep ran, whatever its runs did (failed runs are in
 /// the summary); 2 for bad flags, 1 when the sweep's own files cannot be written or the
-/// log directory is in use, 130 when interrupted (the summary of what finished is still
-/// printed and written).
+/// log directory is in use, 128 + the signal's number when stopped (the summary of what
+/// finished is still printed and written).
 fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
     if args.summarize_only {
         return run_summarize(args);
@@ -226,19 +223,19 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
             overwrite: args.output.overwrite,
         },
     );
-    let stop = interrupt_flag();
+    let stop = signals::install();
     let bar = report::BatchBar::new(!args.output.quiet, sweep.total_steps(), sweep.runs().len());
-    let result = sweep.run(&stop, &bar);
+    let result = sweep.run(stop, &bar);
     bar.finish();
     let done = result.map_err(Failure::data)?;
     let logdir = sweep.logdir().display();
     if !args.output.quiet {
         let mut text = String::new();
         if !done.wrote_summary {
-            text += &format!(
-                "shard {shard}: {} runs of the sweep\n\n",
-                sweep.runs().len()
-            );
+            text += &format!("shard {shard}: {} runs of the sweep\n", sweep.runs().len());
+        }
+        if !text.is_empty() {
+            text += "\n";
         }
         text += sweep::disk::summary_markdown(&done.summary).trim_end();
         text += "\n";
@@ -253,12 +250,18 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
         print_out(&text)?;
     }
     if stop.load(Ordering::SeqCst) {
-        print_error(&format!(
-            "interrupted; {} runs were not started; the summary covers the {} that ran",
-            done.not_started,
-            done.records.len()
-        ));
-        return Ok(EXIT_INTERRUPTED);
+        let runs = |n: usize| {
+            if n == 1 {
+                "1 run".into()
+            } else {
+                format!("{n} runs")
+            }
+        };
+        return Ok(interrupted(&format!(
+            "; {} not started, {} in the summary",
+            runs(done.not_started),
+            runs(done.records.len())
+        )));
     }
     Ok(0)
 }

@@ -1,6 +1,9 @@
-//! A run that diverges, and a run stopped with Ctrl-C, both end cleanly: the divergence
-//! with exit 1 and a message pointing at `--lr`, the interrupt with exit 130; both leave
-//! a complete, readable log whose hparams session ended with status FAILURE.
+//! A run that diverges, and runs stopped by a signal, all end cleanly: the divergence
+//! with exit 1 and a message pointing at `--lr`; SIGINT (Ctrl-C), SIGTERM (`kill`, Slurm,
+//! Kubernetes) and SIGHUP (a closed terminal), sent to the real binary mid-run, with exit
+//! 128 + the signal's number (130, 143, 129) from `train`, `compare` and `sweep` alike.
+//! Every one leaves complete, readable logs (no truncated record) whose hparams sessions
+//! ended with status FAILURE, and a stopped sweep writes the summary of what finished.
 //!
 //! The lesson's default network (11 sigmoid layers) does not reach a non-finite cost even
 //! at `--lr 1e6`: its sigmoids saturate and the clamped cost stays at 8.06. A ReLU
@@ -13,15 +16,17 @@ use std::fs;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::AtomicBool;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tbtrain::data::{self, DatasetSpec};
 use tbtrain::nn::Activation;
 use tbtrain::proto::hparams::Status;
 use tbtrain::train::{self, Outcome, TrainConfig};
 
-use support::{assert_clean_failure, read_run, run, stderr, tbtrain};
+use support::{
+    assert_clean_failure, assert_clean_last_line, has_event_file_of, output_with_timeout, read_run,
+    run, send_signal, stderr, tbtrain, wait_for_event_file, wait_until,
+};
 
 #[test]
 fn huge_learning_rate_diverges_with_a_clear_message_and_a_failed_session() {
@@ -73,49 +78,73 @@ fn the_library_reports_divergence_as_an_outcome() {
     );
 }
 
-/// Waits up to `timeout` for `child` to exit.
-fn wait_with_timeout(
-    child: &mut std::process::Child,
-    timeout: Duration,
-) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            panic!("tbtrain did not exit within {timeout:?}");
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
+/// How long a stopped process may take to exit.
+const EXIT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A signal, its name and the exit code it must give.
+#[derive(Clone, Copy)]
+struct Sig {
+    number: i32,
+    name: &'static str,
+    code: i32,
 }
 
-/// Waits until `dir` holds an event file of at least `bytes` bytes.
-fn wait_for_event_file(dir: &Path, bytes: u64) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        let grown = fs::read_dir(dir).ok().is_some_and(|entries| {
-            entries.flatten().any(|e| {
-                e.file_name().to_string_lossy().contains("tfevents")
-                    && e.metadata().is_ok_and(|m| m.len() >= bytes)
-            })
-        });
-        if grown {
-            return;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    panic!(
-        "no event file of {bytes} bytes in {} after 20 s",
-        dir.display()
+const SIGINT: Sig = Sig {
+    number: libc::SIGINT,
+    name: "SIGINT",
+    code: 130,
+};
+const SIGTERM: Sig = Sig {
+    number: libc::SIGTERM,
+    name: "SIGTERM",
+    code: 143,
+};
+const SIGHUP: Sig = Sig {
+    number: libc::SIGHUP,
+    name: "SIGHUP",
+    code: 129,
+};
+
+/// The first number in `text` after `prefix`.
+fn number_after(text: &str, prefix: &str) -> i64 {
+    let rest = &text[text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix:?} in {text:?}"))
+        + prefix.len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {prefix:?} in {text:?}"))
+}
+
+/// A run stopped before step `step`: every step before it for every tag, the final
+/// values at `step`, no problem, session FAILURE.
+fn assert_complete_until(dir: &Path, step: i64, tags: &[&str]) {
+    let log = read_run(dir);
+    assert!(
+        log.problems.is_empty(),
+        "{}: {:?}",
+        dir.display(),
+        log.problems
     );
+    let expected: Vec<i64> = (0..step).collect();
+    for tag in tags {
+        assert!(
+            log.steps(tag) == expected,
+            "{}: {tag}: steps are not 0..{step}",
+            dir.display()
+        );
+    }
+    assert_eq!(log.steps("final/cost"), [step], "{}", dir.display());
+    assert_eq!(log.session_end, [Status::Failure], "{}", dir.display());
+    let reports = tbtrain::inspect::scan(dir).unwrap();
+    assert!(reports[0].problems.is_empty(), "{:?}", reports[0].problems);
 }
 
-#[test]
-fn ctrl_c_mid_run_exits_130_with_a_complete_log() {
+/// `tbtrain train` stopped by `sig` mid-run.
+fn train_stopped_by(sig: Sig) {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = tbtrain(dir.path())
+    let child = tbtrain(dir.path())
         .args([
             "--steps",
             "2000000",
@@ -125,48 +154,227 @@ fn ctrl_c_mid_run_exits_130_with_a_complete_log() {
             "run",
             "-q",
         ])
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The Ctrl-C handler is installed before the event file is created; waiting for
-    // training data to reach the file puts the signal in the middle of the run.
+    // The handlers are installed before the event file is created; waiting for training
+    // data to reach the file puts the signal in the middle of the run.
     wait_for_event_file(&dir.path().join("run"), 100_000);
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    // SAFETY: sending a signal to our own child process.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let status = wait_with_timeout(&mut child, Duration::from_secs(20));
-    let output = std::process::Output {
-        status,
-        stdout: Vec::new(),
-        stderr: std::io::read_to_string(child.stderr.take().unwrap())
-            .unwrap()
-            .into_bytes(),
-    };
+    send_signal(&child, sig.number);
+    let output = output_with_timeout(child, EXIT_TIMEOUT);
+    let prefix = format!("tbtrain: interrupted by {} before step ", sig.name);
     let line = assert_clean_failure(
-        "SIGINT",
+        sig.name,
         &output,
-        130,
-        &[
-            "tbtrain: interrupted before step ",
-            "; the log so far is in run",
-        ],
+        sig.code,
+        &[&prefix, "; the log so far is in run"],
     );
-    let step: i64 = line["tbtrain: interrupted before step ".len()..]
-        .split(';')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let step = number_after(&line, &prefix);
     assert!(step > 0, "{line}");
+    assert_complete_until(
+        &dir.path().join("run"),
+        step,
+        &["cost", "accuracy", "grad_norm/layer1", "grad_norm/layer11"],
+    );
+}
 
-    // Complete: every step before the interrupt, every tag, no problem, session closed.
-    let log = read_run(&dir.path().join("run"));
-    assert!(log.problems.is_empty(), "{:?}", log.problems);
-    let expected: Vec<i64> = (0..step).collect();
-    for tag in ["cost", "accuracy", "grad_norm/layer1", "grad_norm/layer11"] {
-        assert!(log.steps(tag) == expected, "{tag}: steps are not 0..{step}");
+#[test]
+fn sigint_mid_train_exits_130_with_a_complete_log() {
+    train_stopped_by(SIGINT);
+}
+
+#[test]
+fn sigterm_mid_train_exits_143_with_a_complete_log() {
+    train_stopped_by(SIGTERM);
+}
+
+#[test]
+fn sighup_mid_train_exits_129_with_a_complete_log() {
+    train_stopped_by(SIGHUP);
+}
+
+/// `tbtrain compare` stopped by `sig` while both runs train.
+fn compare_stopped_by(sig: Sig) {
+    let dir = tempfile::tempdir().unwrap();
+    let child = tbtrain(dir.path())
+        .args([
+            "compare",
+            "--depth",
+            "3",
+            "--steps",
+            "2000000",
+            "--flush-secs",
+            "0.2",
+            "--jobs",
+            "2",
+            "--logdir",
+            "logs",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for act in ["sigmoid", "relu"] {
+        wait_for_event_file(&dir.path().join("logs").join(act), 100_000);
     }
-    assert_eq!(log.session_end, [Status::Failure]);
-    let reports = tbtrain::inspect::scan(&dir.path().join("run")).unwrap();
-    assert!(reports[0].problems.is_empty(), "{:?}", reports[0].problems);
+    send_signal(&child, sig.number);
+    let output = output_with_timeout(child, EXIT_TIMEOUT);
+    assert_clean_last_line(
+        sig.name,
+        &output,
+        sig.code,
+        &[&format!(
+            "tbtrain: interrupted by {}; the logs so far are in logs",
+            sig.name
+        )],
+    );
+    // The table is printed all the same, each run stopped at its own step.
+    let table = String::from_utf8_lossy(&output.stdout).into_owned();
+    let outcome = table
+        .lines()
+        .find(|l| l.starts_with("outcome"))
+        .unwrap_or_else(|| panic!("no outcome row in:\n{table}"));
+    let cells: Vec<&str> = outcome.split_whitespace().collect();
+    assert_eq!(cells.len(), 7, "{outcome}");
+    for (k, act) in ["sigmoid", "relu"].iter().enumerate() {
+        assert_eq!(cells[1 + 3 * k..3 + 3 * k], ["stopped", "at"], "{outcome}");
+        let step: i64 = cells[3 + 3 * k].parse().unwrap();
+        assert!(step > 0, "{outcome}");
+        assert_complete_until(
+            &dir.path().join("logs").join(act),
+            step,
+            &["cost", "accuracy", "grad_norm/layer1", "grad_norm/layer3"],
+        );
+    }
+}
+
+#[test]
+fn sigint_mid_compare_exits_130_with_complete_logs() {
+    compare_stopped_by(SIGINT);
+}
+
+#[test]
+fn sigterm_mid_compare_exits_143_with_complete_logs() {
+    compare_stopped_by(SIGTERM);
+}
+
+#[test]
+fn sighup_mid_compare_exits_129_with_complete_logs() {
+    compare_stopped_by(SIGHUP);
+}
+
+/// Whether the run in `dir` has written its hparams session end.
+fn session_ended(dir: &Path) -> bool {
+    dir.is_dir()
+        && support::event_files(dir)
+            .first()
+            .is_some_and(|file| !support::read_file(file).session_end.is_empty())
+}
+
+/// `tbtrain sweep` of three runs one at a time, stopped by `sig` once the first has
+/// finished and the second is training: the first is kept as it is, the second is
+/// stopped cleanly, the third never starts, and the summary of the two is written.
+fn sweep_stopped_by(sig: Sig) {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = dir.path().join("sweep");
+    let child = tbtrain(dir.path())
+        .args([
+            "sweep",
+            "--act",
+            "relu",
+            "--depth",
+            "3",
+            "--seeds",
+            "1..3",
+            "--steps",
+            "1000000",
+            "--log-every",
+            "1000",
+            "--hist-every",
+            "0",
+            "--image-every",
+            "0",
+            "--flush-secs",
+            "0.2",
+            "--jobs",
+            "1",
+            "--logdir",
+            "sweep",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (first, second) = (sweep.join("seed=1"), sweep.join("seed=2"));
+    wait_until("seed=1 finished and seed=2 training", EXIT_TIMEOUT, || {
+        session_ended(&first) && has_event_file_of(&second, 20_000)
+    });
+    send_signal(&child, sig.number);
+    let output = output_with_timeout(child, EXIT_TIMEOUT);
+    assert_clean_last_line(
+        sig.name,
+        &output,
+        sig.code,
+        &[&format!(
+            "tbtrain: interrupted by {}; 1 run not started, 2 runs in the summary",
+            sig.name
+        )],
+    );
+    assert!(!sweep.join("seed=3").exists());
+    // seed=1 completed; seed=2 stopped cleanly before the step of its final values.
+    assert_eq!(read_run(&first).session_end, [Status::Success]);
+    let step = read_run(&second)
+        .steps("final/cost")
+        .first()
+        .copied()
+        .unwrap_or(0);
+    assert!(step > 0);
+    assert_complete_until(&second, step, &[]);
+    let steps = read_run(&second).steps("cost").to_vec();
+    assert_eq!(steps, (0..step).step_by(1000).collect::<Vec<_>>());
+
+    // The summary of what finished: printed, written, and what the logs say.
+    let md = fs::read_to_string(sweep.join("summary.md")).unwrap();
+    assert!(
+        md.starts_with("2 runs in 1 configuration, 1 failed\n"),
+        "{md}"
+    );
+    assert!(
+        md.ends_with(&format!(
+            "Failed runs:\n- `seed=2`: interrupted before step {step}\n"
+        )),
+        "{md}"
+    );
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(printed.starts_with(md.trim_end()), "{printed}");
+    let rebuilt = run(
+        &sweep,
+        &["sweep", "--summarize-only", "--logdir", ".", "-q"],
+    );
+    assert_eq!(rebuilt.status.code(), Some(0), "{}", stderr(&rebuilt));
+    assert_eq!(fs::read_to_string(sweep.join("summary.md")).unwrap(), md);
+    for report in tbtrain::inspect::scan(&sweep).unwrap() {
+        assert!(
+            report.problems.is_empty(),
+            "{}: {:?}",
+            report.run,
+            report.problems
+        );
+    }
+}
+
+#[test]
+fn sigint_mid_sweep_exits_130_and_writes_the_summary_of_what_finished() {
+    sweep_stopped_by(SIGINT);
+}
+
+#[test]
+fn sigterm_mid_sweep_exits_143_and_writes_the_summary_of_what_finished() {
+    sweep_stopped_by(SIGTERM);
+}
+
+#[test]
+fn sighup_mid_sweep_exits_129_and_writes_the_summary_of_what_finished() {
+    sweep_stopped_by(SIGHUP);
 }

@@ -1,7 +1,8 @@
 //! Helpers shared by the failure-mode tests (`crash`, `write_failures`, `bad_args`,
-//! `divergence_interrupt`, `concurrent`, `overwrite`): running the `tbtrain` binary,
-//! checking that a failure is one clean line, listing what a run left on disk, and reading
-//! event files back through the library's own reader.
+//! `divergence_interrupt`, `concurrent`, `overwrite`, `resume`): running the `tbtrain`
+//! binary, signalling it and waiting for it, checking that a failure is one clean line,
+//! listing what a run left on disk, and reading event files back through the library's
+//! own reader.
 //!
 //! Each test file includes it with `mod support;`.
 
@@ -10,7 +11,9 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use prost::Message;
 use tbtrain::events::reader::Problem;
@@ -66,6 +69,17 @@ pub fn assert_clean_failure(what: &str, output: &Output, code: i32, needles: &[&
         );
     }
     first
+}
+
+/// Like [`assert_clean_failure`], for commands that print one line per finished run on
+/// stderr before their verdict: checks the *last* stderr line. Returns that line.
+pub fn assert_clean_last_line(what: &str, output: &Output, code: i32, needles: &[&str]) -> String {
+    let err = stderr(output);
+    let last = err.lines().last().unwrap_or("").to_string();
+    let mut reversed = output.clone();
+    reversed.stderr = format!("{last}\n{err}").into_bytes();
+    assert_clean_failure(what, &reversed, code, needles);
+    last
 }
 
 /// Every file and directory under `root`, as `/`-separated relative paths (directories
@@ -190,4 +204,97 @@ pub fn read_run(dir: &Path) -> FileContents {
     let files = event_files(dir);
     assert_eq!(files.len(), 1, "{}: expected one event file", dir.display());
     read_file(&files[0])
+}
+
+/// Sends signal `signal` (e.g. `libc::SIGTERM`) to `child`.
+#[cfg(unix)]
+pub fn send_signal(child: &Child, signal: i32) {
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(
+        unsafe { libc::kill(pid, signal) },
+        0,
+        "kill({pid}, {signal})"
+    );
+}
+
+/// Waits up to `timeout` for `child` to exit (killing it and panicking after that).
+pub fn wait_with_timeout(child: &mut Child, timeout: Duration) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("tbtrain did not exit within {timeout:?}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits for `child` (started with piped stdout and stderr) and returns its output.
+pub fn output_with_timeout(mut child: Child, timeout: Duration) -> Output {
+    use std::io::Read;
+    fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>> {
+        // Read while the child runs, so that a full pipe does not block it.
+        thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    }
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = wait_with_timeout(&mut child, timeout);
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+/// Waits up to `timeout` until `ready()` holds, polling every 10 ms; panics naming `what`.
+pub fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        if start.elapsed() > timeout {
+            panic!("not {what} after {timeout:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether `dir` holds an event file of at least `bytes` bytes.
+pub fn has_event_file_of(dir: &Path, bytes: u64) -> bool {
+    fs::read_dir(dir).ok().is_some_and(|entries| {
+        entries.flatten().any(|e| {
+            e.file_name().to_string_lossy().contains("tfevents")
+                && e.metadata().is_ok_and(|m| m.len() >= bytes)
+        })
+    })
+}
+
+/// Waits until `dir` holds an event file of at least `bytes` bytes (20 s at most).
+pub fn wait_for_event_file(dir: &Path, bytes: u64) {
+    wait_until(
+        &format!("an event file of {bytes} bytes in {}", dir.display()),
+        Duration::from_secs(20),
+        || has_event_file_of(dir, bytes),
+    );
+}
+
+/// Every event file under `root` (one directory level down and the root itself) with
+/// its bytes: what a test compares to show runs were left untouched.
+pub fn event_file_bytes(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    tree(root)
+        .into_iter()
+        .filter(|rel| rel.contains("tfevents"))
+        .map(|rel| {
+            let bytes = fs::read(root.join(&rel)).unwrap();
+            (rel, bytes)
+        })
+        .collect()
 }
