@@ -64,6 +64,7 @@ fn time(jobs: usize, steps: u64) -> (Duration, Duration) {
             shard: Shard::ALL,
             jobs,
             overwrite: false,
+            resume: false,
         },
     );
     assert_eq!(sweep.runs().len(), 40);

@@ -74,11 +74,13 @@ Examples:
   tbtrain sweep --act relu --init uniform,xavier,he --seeds 1..10 --logdir logs/init
   tbtrain sweep ... --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT   # one array task
   tbtrain sweep --summarize-only --logdir logs/sweep                        # after all shards
+  tbtrain sweep ... --resume             # after a stop: keep what finished, redo the rest
 
 Runs go to <logdir>/<varied settings and seed>, e.g. logs/sweep/act=relu,depth=11,seed=3.
 A run that diverges or fails is counted and named in the summary; the exit code is 0
 whenever the sweep itself ran (2: bad flags; 1: logdir in use or files not writable;
-130: interrupted, after writing the summary of what finished).";
+130, 143, 129: stopped by SIGINT, SIGTERM, SIGHUP, after writing the summary of what
+finished).";
 
 /// The activations `--act` accepts: the nn layer's own names.
 pub const ACTIVATIONS: [&str; 8] = Activation::NAMES;
@@ -223,6 +225,10 @@ pub struct SweepArgs {
     /// Run only the runs whose index modulo N is K (K from 0), e.g. one Slurm array task.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// Keep the runs in --logdir that finished (completed or diverged) and train the
+    /// others again (interrupted, killed, never started), replacing only their files.
+    #[arg(long, conflicts_with_all = ["overwrite", "summarize_only"])]
+    pub resume: bool,
     /// Train nothing: rebuild the summary (and the root run) from the logs in --logdir.
     #[arg(long, conflicts_with_all = [
         "act", "depth", "width", "init", "optimizer", "lr", "steps", "seeds", "dataset",

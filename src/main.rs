@@ -221,11 +221,13 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
             shard,
             jobs: args.jobs.unwrap_or_else(default_jobs),
             overwrite: args.output.overwrite,
+            resume: args.resume,
         },
     );
     let stop = signals::install();
-    let bar = report::BatchBar::new(!args.output.quiet, sweep.total_steps(), sweep.runs().len());
-    let result = sweep.run(stop, &bar);
+    let plan = sweep.prepare().map_err(Failure::data)?;
+    let bar = report::BatchBar::new(!args.output.quiet, plan.total_steps(), plan.to_train());
+    let result = plan.run(stop, &bar);
     bar.finish();
     let done = result.map_err(Failure::data)?;
     let logdir = sweep.logdir().display();
@@ -233,6 +235,13 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
         let mut text = String::new();
         if !done.wrote_summary {
             text += &format!("shard {shard}: {} runs of the sweep\n", sweep.runs().len());
+        }
+        if args.resume {
+            text += &format!(
+                "resumed: {} of {} runs had finished and were kept\n",
+                done.kept,
+                sweep.runs().len()
+            );
         }
         if !text.is_empty() {
             text += "\n";
@@ -258,7 +267,7 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
             }
         };
         return Ok(interrupted(&format!(
-            "; {} not started, {} in the summary",
+            "; {} not started, {} in the summary; the same command with --resume finishes the sweep",
             runs(done.not_started),
             runs(done.records.len())
         )));

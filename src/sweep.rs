@@ -6,7 +6,8 @@
 //! - [`name`]: run directory names (`act=relu,depth=11,seed=3`), readable and parseable;
 //! - [`exec`]: `--jobs` threads taking runs from one queue; used by `compare` too;
 //! - [`summary`]: one row per configuration, as markdown and CSV;
-//! - [`disk`]: reading the runs back (`--summarize-only`), the root run, the files.
+//! - [`disk`]: reading the runs back (`--summarize-only`), the root run, the files;
+//! - [`resume`]: which runs `--resume` keeps (those that finished) and which it redoes.
 //!
 //! A [`Sweep`] writes each run into `<logdir>/<name>` with its own hparams session (no
 //! experiment), and, unless sharded, one hparams experiment at the root run `<logdir>`
@@ -14,7 +15,10 @@
 //! one clean column per setting. At the end it writes `summary.md`, `summary.csv` and the
 //! `summary` text at the root. A sharded sweep (N > 1) writes only its runs: the shards
 //! share the log directory, and `--summarize-only` ([`summarize`]) writes the root run
-//! and the summary once they are all done.
+//! and the summary once they are all done. With `--resume` ([`SweepOptions::resume`]) a
+//! sweep run again into its log directory keeps every run that finished and trains the
+//! others again, replacing only their own event files, so that its summary is the one an
+//! uninterrupted sweep writes.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -23,6 +27,7 @@ use std::sync::atomic::AtomicBool;
 pub mod disk;
 pub mod exec;
 pub mod name;
+pub mod resume;
 pub mod spec;
 pub mod summary;
 pub mod syntax;
@@ -74,6 +79,17 @@ pub enum Error {
     },
     #[error("cannot write the CSV summary: {0}")]
     Csv(String),
+    /// `--resume` found a finished run made with other settings than this sweep's.
+    #[error(
+        "cannot resume: {} holds a finished run with {setting} {found}, where this sweep has {setting} {wanted}; --resume continues the same sweep: pass --overwrite to redo every run, or choose another --logdir",
+        path.display()
+    )]
+    ResumeMismatch {
+        path: PathBuf,
+        setting: String,
+        found: String,
+        wanted: String,
+    },
     /// `--summarize-only` found nothing to summarise.
     #[error("no sweep runs in {}: no subdirectory holds an hparams session", path.display())]
     NoRuns { path: PathBuf },
@@ -88,6 +104,9 @@ pub struct SweepOptions {
     pub jobs: usize,
     /// Replace event files already in the run directories (and the root's).
     pub overwrite: bool,
+    /// Keep the runs already in the log directory that finished (see
+    /// [`disk::finished_run`]) and train the others again, replacing their event files.
+    pub resume: bool,
 }
 
 /// A sweep ready to run: its spec and this shard's runs.
@@ -106,6 +125,8 @@ pub struct SweepReport {
     pub summary: Summary,
     /// Runs not started because the sweep was stopped.
     pub not_started: usize,
+    /// Runs that had finished before and were kept (`--resume`); among `records`.
+    pub kept: usize,
     /// Whether the root run and the summary files were written (not for a shard).
     pub wrote_summary: bool,
 }
@@ -146,8 +167,33 @@ impl Sweep {
 
     /// Checks, before anything is written, that no run directory (nor, unsharded, the
     /// root) holds event files unless `overwrite` (the root's are then removed; the
-    /// runs' are removed by each training), and that every dataset loads.
-    pub fn prepare(&self) -> Result<(), Error> {
+    /// runs' are removed by each training) or `resume` (which keeps the runs that
+    /// finished, after checking they were made with this sweep's settings, and redoes
+    /// the others), and that the datasets of the runs to train load.
+    pub fn prepare(&self) -> Result<Plan<'_>, Error> {
+        let kept = if self.options.resume {
+            resume::finished_runs(&self.runs)?
+        } else {
+            self.check_unused()?;
+            vec![None; self.runs.len()]
+        };
+        let mut seen = HashSet::new();
+        for (run, _) in self.runs.iter().zip(&kept).filter(|(_, k)| k.is_none()) {
+            let dataset = run.config.dataset.to_string();
+            if seen.insert(dataset.clone()) {
+                data::load(&run.config.dataset, run.config.seed)
+                    .map_err(|source| Error::Data { dataset, source })?;
+            }
+        }
+        if self.writes_summary() && (self.options.overwrite || self.options.resume) {
+            disk::remove_root_events(self.logdir())?;
+        }
+        Ok(Plan { sweep: self, kept })
+    }
+
+    /// Refuses run directories (and, unsharded, a root) already holding event files,
+    /// unless `overwrite`.
+    fn check_unused(&self) -> Result<(), Error> {
         let mut in_use = Vec::new();
         for run in &self.runs {
             match train::prepare_logdir(&run.config.logdir, false) {
@@ -160,75 +206,117 @@ impl Sweep {
         if self.writes_summary() && !root.is_empty() {
             in_use.insert(0, self.logdir().to_path_buf());
         }
-        if let Some(first) = in_use.first() {
-            if !self.options.overwrite {
-                return Err(Error::LogdirInUse {
-                    path: first.clone(),
-                    others: in_use.len() - 1,
-                });
-            }
+        match in_use.first() {
+            Some(first) if !self.options.overwrite => Err(Error::LogdirInUse {
+                path: first.clone(),
+                others: in_use.len() - 1,
+            }),
+            _ => Ok(()),
         }
-        let mut seen = HashSet::new();
-        for run in &self.runs {
-            let dataset = run.config.dataset.to_string();
-            if seen.insert(dataset.clone()) {
-                data::load(&run.config.dataset, run.config.seed)
-                    .map_err(|source| Error::Data { dataset, source })?;
-            }
-        }
-        if self.writes_summary() && self.options.overwrite {
-            disk::remove_root_events(self.logdir())?;
-        }
-        Ok(())
     }
 
     /// Prepares, then trains this shard's runs, `jobs` at a time, until done or `stop`
-    /// is set; summarises what ran and, unsharded, writes the summary files and root run.
-    /// A run that fails is recorded in the summary; only set-up and writing the sweep's
-    /// own files are errors.
+    /// is set (see [`Plan::run`]).
     pub fn run(
         &self,
         stop: &AtomicBool,
         progress: &dyn BatchProgress,
     ) -> Result<SweepReport, Error> {
-        self.prepare()?;
-        let root = if self.writes_summary() {
+        self.prepare()?.run(stop, progress)
+    }
+}
+
+/// A prepared sweep: the runs kept from an earlier try (`--resume`) and those to train.
+#[derive(Debug)]
+pub struct Plan<'a> {
+    sweep: &'a Sweep,
+    /// Per run of the shard, in order: the record of a finished run that is kept.
+    kept: Vec<Option<RunRecord>>,
+}
+
+impl Plan<'_> {
+    /// Runs kept because they had finished.
+    pub fn kept(&self) -> usize {
+        self.kept.iter().flatten().count()
+    }
+
+    /// Runs to train.
+    pub fn to_train(&self) -> usize {
+        self.kept.len() - self.kept()
+    }
+
+    /// Training steps of the runs to train.
+    pub fn total_steps(&self) -> u64 {
+        self.sweep
+            .runs
+            .iter()
+            .zip(&self.kept)
+            .filter(|(_, kept)| kept.is_none())
+            .map(|(r, _)| r.config.steps)
+            .sum()
+    }
+
+    /// Trains the runs not kept, `jobs` at a time, until done or `stop` is set;
+    /// summarises them with the kept ones and, unsharded, writes the summary files and
+    /// the root run. A run that fails is recorded in the summary; only writing the
+    /// sweep's own files is an error.
+    pub fn run(
+        self,
+        stop: &AtomicBool,
+        progress: &dyn BatchProgress,
+    ) -> Result<SweepReport, Error> {
+        let sweep = self.sweep;
+        let root = if sweep.writes_summary() {
             Some(disk::RootLog::start(
-                self.logdir(),
-                &self.spec.experiment(),
+                sweep.logdir(),
+                &sweep.spec.experiment(),
             )?)
         } else {
             None
         };
-        let configs: Vec<train::TrainConfig> = self
+        let options = sweep.options;
+        let configs: Vec<train::TrainConfig> = sweep
             .runs
             .iter()
-            .map(|r| {
+            .zip(&self.kept)
+            .filter(|(_, kept)| kept.is_none())
+            .map(|(r, _)| {
                 let mut c = r.config.clone();
-                c.overwrite = self.options.overwrite;
+                // Resumed: a run not kept may hold the files of its stopped try.
+                c.overwrite = options.overwrite || options.resume;
                 c.write_experiment = false;
                 c
             })
             .collect();
-        let results = execute(&configs, self.options.jobs, stop, progress);
+        let mut results = execute(&configs, options.jobs, stop, progress).into_iter();
+        let kept = self.kept();
         let mut records = Vec::new();
         let mut not_started = 0;
-        for (run, result) in self.runs.iter().zip(&results) {
-            match result {
-                Some(result) => records.push(RunRecord::from_result(run, result)),
+        for (run, kept) in sweep.runs.iter().zip(self.kept) {
+            // The results come in the order of the runs to train.
+            let record = match kept {
+                Some(record) => Some(record),
+                None => results
+                    .next()
+                    .flatten()
+                    .map(|result| RunRecord::from_result(run, &result)),
+            };
+            match record {
+                Some(record) => records.push(record),
                 None => not_started += 1,
             }
         }
         let summary = Summary::from_records(&records);
         if let Some(root) = root {
-            disk::write_summary_files(self.logdir(), &summary)?;
+            disk::write_summary_files(sweep.logdir(), &summary)?;
             root.finish(&summary)?;
         }
         Ok(SweepReport {
             records,
             summary,
             not_started,
-            wrote_summary: self.writes_summary(),
+            kept,
+            wrote_summary: sweep.writes_summary(),
         })
     }
 }

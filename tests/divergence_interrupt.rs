@@ -317,7 +317,8 @@ fn sweep_stopped_by(sig: Sig) {
         &output,
         sig.code,
         &[&format!(
-            "tbtrain: interrupted by {}; 1 run not started, 2 runs in the summary",
+            "tbtrain: interrupted by {}; 1 run not started, 2 runs in the summary; the same \
+             command with --resume finishes the sweep",
             sig.name
         )],
     );

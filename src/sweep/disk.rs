@@ -7,6 +7,9 @@
 //! with the `final/*` scalars the trainer writes (see `train::FINAL_COST_TAG`): success
 //! is a completed run; a failure with a `final/diverged_at_step` marker diverged at that
 //! step; any other failure was interrupted before the step of `final/cost`.
+//!
+//! [`finished_run`] is the one rule of which runs `--resume` keeps, on top of that same
+//! reading ([`read_run`]): a run finished when it completed or diverged.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -41,6 +44,18 @@ struct Session {
     status: Option<Status>,
 }
 
+/// What one directory holds, read back as a sweep member.
+#[derive(Debug)]
+pub enum RunOnDisk {
+    /// No event file (or no directory): a run never started.
+    NoEvents,
+    /// Event files but no hparams session start: not a sweep run, or one stopped
+    /// abruptly before its session start reached the disk.
+    NoSession,
+    /// A sweep run: its settings and how it ended.
+    Run(RunRecord),
+}
+
 /// Reads every sweep member under `logdir`, in name order. Directories holding event
 /// files but no hparams session are returned separately (they are not sweep runs).
 pub fn read_records(logdir: &Path) -> Result<(Vec<RunRecord>, Vec<PathBuf>), Error> {
@@ -59,48 +74,79 @@ pub fn read_records(logdir: &Path) -> Result<(Vec<RunRecord>, Vec<PathBuf>), Err
     let mut records = Vec::new();
     let mut others = Vec::new();
     for dir in dirs {
-        let files = event_files(&dir)?;
-        if files.is_empty() {
-            continue;
+        match read_run(&dir)? {
+            RunOnDisk::NoEvents => {}
+            RunOnDisk::NoSession => others.push(dir),
+            RunOnDisk::Run(record) => records.push(record),
         }
-        let session = read_session(&files);
-        let Some(hparams) = session.hparams else {
-            others.push(dir);
-            continue;
-        };
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let pairs = parse_run_name(&name).unwrap_or_default();
-        let scalars = inspect::last_scalars(&dir)?;
-        let at = |tag: &str| scalars.get(tag).copied();
-        let (cost_step, cost) =
-            at(FINAL_COST_TAG).map_or((None, f32::NAN), |(s, v)| (u64::try_from(s).ok(), v as f32));
-        let accuracy = at(FINAL_ACCURACY_TAG).map_or(0.0, |(_, v)| v as f32);
-        let step_of = |tag: &str| at(tag).and_then(|(s, _)| u64::try_from(s).ok());
-        let outcome = match (session.status, cost_step) {
-            (Some(Status::Success), Some(_)) => RecordOutcome::Completed,
-            (Some(Status::Failure), Some(steps_done)) => match step_of(DIVERGED_TAG) {
-                Some(step) => RecordOutcome::Diverged { step },
-                None => RecordOutcome::Interrupted { step: steps_done },
-            },
-            (None, _) => RecordOutcome::Failed(
-                "no hparams session end: still running, or stopped abruptly".into(),
-            ),
-            (Some(_), _) => RecordOutcome::Failed(format!("no {FINAL_COST_TAG} scalar")),
-        };
-        records.push(RunRecord::new(
-            name,
-            hparams,
-            &pairs,
-            outcome,
-            cost,
-            accuracy,
-            step_of(FIRST_BELOW_TAG),
-        ));
     }
     Ok((records, others))
+}
+
+/// Reads the run in `dir` back from its event files: its settings from the hparams
+/// session start (and its name), its outcome from the session end and the `final/*`
+/// scalars. Unreadable records (a run killed mid-write) are skipped.
+pub fn read_run(dir: &Path) -> Result<RunOnDisk, Error> {
+    if !dir.is_dir() {
+        return Ok(RunOnDisk::NoEvents);
+    }
+    let files = event_files(dir)?;
+    if files.is_empty() {
+        return Ok(RunOnDisk::NoEvents);
+    }
+    let session = read_session(&files);
+    let Some(hparams) = session.hparams else {
+        return Ok(RunOnDisk::NoSession);
+    };
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let pairs = parse_run_name(&name).unwrap_or_default();
+    let scalars = inspect::last_scalars(dir)?;
+    let at = |tag: &str| scalars.get(tag).copied();
+    let (cost_step, cost) =
+        at(FINAL_COST_TAG).map_or((None, f32::NAN), |(s, v)| (u64::try_from(s).ok(), v as f32));
+    let accuracy = at(FINAL_ACCURACY_TAG).map_or(0.0, |(_, v)| v as f32);
+    let step_of = |tag: &str| at(tag).and_then(|(s, _)| u64::try_from(s).ok());
+    let outcome = match (session.status, cost_step) {
+        (Some(Status::Success), Some(_)) => RecordOutcome::Completed,
+        (Some(Status::Failure), Some(steps_done)) => match step_of(DIVERGED_TAG) {
+            Some(step) => RecordOutcome::Diverged { step },
+            None => RecordOutcome::Interrupted { step: steps_done },
+        },
+        (None, _) => RecordOutcome::Failed(
+            "no hparams session end: still running, or stopped abruptly".into(),
+        ),
+        (Some(_), _) => RecordOutcome::Failed(format!("no {FINAL_COST_TAG} scalar")),
+    };
+    Ok(RunOnDisk::Run(RunRecord::new(
+        name,
+        hparams,
+        &pairs,
+        outcome,
+        cost,
+        accuracy,
+        step_of(FIRST_BELOW_TAG),
+    )))
+}
+
+/// The record of the run in `dir` if it *finished*, `None` if it is to be done (again).
+///
+/// This is the one place that decides what `--resume` keeps. A run finished when
+/// [`read_run`] finds it completed, or diverged: a divergence is a result (the same
+/// settings diverge again, bit for bit). A run interrupted (its session ended as a
+/// failure without a divergence marker), killed (no session end: SIGKILL, a crash, a
+/// full disk), killed before its session start reached the disk, or never started, did
+/// not finish.
+pub fn finished_run(dir: &Path) -> Result<Option<RunRecord>, Error> {
+    Ok(match read_run(dir)? {
+        RunOnDisk::Run(record) => match record.outcome {
+            RecordOutcome::Completed | RecordOutcome::Diverged { .. } => Some(record),
+            RecordOutcome::Interrupted { .. } | RecordOutcome::Failed(_) => None,
+        },
+        RunOnDisk::NoEvents | RunOnDisk::NoSession => None,
+    })
 }
 
 /// Event files directly in `dir`, by name.

@@ -4,8 +4,9 @@
 //! The queue holds the longest runs first (by steps x depth x width², the cost of a
 //! step), so that no long run starts last and leaves the other threads idle at the end.
 //! A run that fails (bad data, diverged, cannot write) is reported and the others go on.
-//! Setting the stop flag (a signal: SIGINT, SIGTERM, SIGHUP) stops the running trainings at their next step (each
-//! closes its log and ends its hparams session as a failure) and starts no new one.
+//! Setting the stop flag (a signal: SIGINT, SIGTERM, SIGHUP) stops the running trainings
+//! at their next step (each closes its log and ends its hparams session as a failure) and
+//! starts no new one.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
