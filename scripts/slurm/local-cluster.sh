@@ -27,12 +27,15 @@ READY_TIMEOUT=60
 say() { printf 'local-cluster: %s\n' "$*"; }
 die() { printf 'local-cluster: %s\n' "$*" >&2; exit 1; }
 
-# The pid in file $1 if that process is alive.
+# The pid in file $1 if that process is alive and is the daemon the file is named after
+# (a stale pid file from an earlier boot may name some other process).
 alive_pid() {
-    local pid
+    local pid name
     [ -r "$1" ] || return 1
     pid=$(cat "$1" 2>/dev/null) || return 1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && printf '%s' "$pid"
+    name=$(basename "$1" .pid)
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] && printf '%s' "$pid"
 }
 
 install_packages() {
