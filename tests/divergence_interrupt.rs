@@ -119,6 +119,8 @@ fn ctrl_c_mid_run_exits_130_with_a_complete_log() {
         .args([
             "--steps",
             "2000000",
+            "--log-every",
+            "1",
             "--flush-secs",
             "0.2",
             "--logdir",
