@@ -12,8 +12,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use tbtrain::nn::Activation;
-use tbtrain::sweep::{Shard, Sweep, SweepOptions, SweepSpec, Value};
+use tbtrain::sweep::{Shard, Sweep, SweepOptions, SweepSpec};
 use tbtrain::train::TrainConfig;
+use tbtrain::train::Value;
 
 /// Timed rounds of each variant.
 const ROUNDS: usize = 3;

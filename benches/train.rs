@@ -26,7 +26,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tbtrain::data;
 use tbtrain::nn::{Mlp, MlpConfig, Optimizer, OptimizerKind, Workspace};
-use tbtrain::train::{self, PlanEvery, TrainConfig};
+use tbtrain::train::{self, Budget, Every, Schedule, TrainConfig};
 
 const STEPS: u64 = 10_001;
 /// Timed repetitions of each in-process variant (after one warm-up).
@@ -114,14 +114,14 @@ fn report_rate(label: &str, samples: &[Sample]) {
     );
 }
 
-fn lesson(logdir: &Path, every: PlanEvery) -> TrainConfig {
+fn lesson(logdir: &Path, every: Schedule) -> TrainConfig {
     let mut config = TrainConfig::lesson(logdir);
-    config.plan_every = every;
+    config.schedule = every;
     config
 }
 
 /// `train()` into a fresh directory under `root` each round.
-fn time_train(root: &Path, every: PlanEvery) -> Vec<Sample> {
+fn time_train(root: &Path, every: Schedule) -> Vec<Sample> {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let data = data::xor();
     let stop = AtomicBool::new(false);
@@ -283,7 +283,7 @@ fn main() {
         black_box(cost);
     });
     report_rate("(a) bare nn step loop", &bare);
-    let off = PlanEvery::NONE;
+    let off = Budget::NONE;
     report_rate(
         "(a) train(), every log period 0",
         &time_train(root.path(), off),
@@ -291,27 +291,37 @@ fn main() {
     println!("    target: at least 1,000,000 steps/s without logging");
 
     // (b) With the default logging, and each kind alone.
-    let default = PlanEvery::default();
+    let default = Budget::LESSON;
     report_rate(
         "(b) train(), default logging",
         &time_train(root.path(), default),
     );
     for (label, every) in [
         (
-            "    scalars only (every step)",
-            PlanEvery { scalars: 1, ..off },
-        ),
-        (
-            "    histograms only (every 100)",
-            PlanEvery {
-                histograms: 100,
+            "    scalars only (default schedule)",
+            Schedule {
+                scalars: default.scalars,
                 ..off
             },
         ),
         (
-            "    images only (every 1000)",
-            PlanEvery {
-                images: 1000,
+            "    scalars only (every step)",
+            Schedule {
+                scalars: Every::Steps(1),
+                ..off
+            },
+        ),
+        (
+            "    histograms only (default schedule)",
+            Schedule {
+                histograms: default.histograms,
+                ..off
+            },
+        ),
+        (
+            "    images only (default schedule)",
+            Schedule {
+                images: default.images,
                 ..off
             },
         ),

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use tbtrain::data;
 use tbtrain::nn::{Activation, Init};
-use tbtrain::train::{self, Outcome, PlanEvery, TrainConfig};
+use tbtrain::train::{self, Budget, Outcome, TrainConfig};
 
 const DEPTH: usize = 11;
 const THREADS: usize = 2;
@@ -44,7 +44,7 @@ fn run_one(act: Activation, init: Init, seed: u64, root: &std::path::Path) -> Ru
     config.act = act;
     config.init = init;
     config.seed = seed;
-    config.plan_every = PlanEvery::NONE;
+    config.schedule = Budget::NONE;
     let data = data::xor();
     let report = train::train(&config, &data, &AtomicBool::new(false), &mut ())
         .unwrap_or_else(|e| panic!("{} {} seed {seed}: {e}", act.name(), init.name()));

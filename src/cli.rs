@@ -1,28 +1,47 @@
-//! Command-line definitions (clap derive). Training is the default command, so
+//! Command-line definitions. Training is the default command, so
 //! `tbtrain --depth 11 --act sigmoid` and `tbtrain train --depth 11 --act sigmoid` are
 //! the same. Every value is checked here, before any file is created; a bad one stops
 //! the program with exit code 2 and a message naming the flag.
 //!
-//! The flags of one run are split into the activation, [`NetArgs`] (the network and its
-//! training) and [`OutputArgs`] (what is written and printed), so that `compare` reuses
-//! them as they are and `sweep` gives each training setting a list-valued twin, read by
-//! one generic list/range parser around the same item parsers.
+//! The training settings' flags are not written out here: [`Settings`] makes one
+//! `--<key>` flag per [`Setting`] of the library's table (its help, value name and
+//! parser; its default is [`TrainConfig::lesson`]'s value), and [`Lists`] makes the
+//! sweep's list-valued twin of each. The rest (output, logdir, jobs, ...) is clap derive.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
-use tbtrain::data::DatasetSpec;
-use tbtrain::nn::{Activation, Init, OptimizerKind};
-use tbtrain::sweep::{parse_list, Ranges, Shard, SweepSpec, Value};
-use tbtrain::train::{PlanEvery, TrainConfig, DEFAULT_SEED};
+use tbtrain::sweep::{parse_list, Ranges, Shard, SweepSpec};
+use tbtrain::train::{Budget, Every, Schedule, Setting, TrainConfig, Value};
 
 const EXAMPLES: &str = "\
 Examples:
   tbtrain --depth 11 --act sigmoid --logdir logs/sig    # the lesson: collapses to 0.5
   tbtrain --depth 11 --act relu --logdir logs/relu      # ReLU learns XOR again
   tensorboard --logdir logs                             # then open http://localhost:6006";
+
+const COMPARE_EXAMPLES: &str = "\
+Examples:
+  tbtrain compare                                   # sigmoid vs relu, depth 11, into logs/
+  tbtrain compare --acts sigmoid,relu,tanh --depth 6 --logdir logs/d6
+  tensorboard --logdir logs";
+
+const SWEEP_EXAMPLES: &str = "\
+Examples:
+  tbtrain sweep --act sigmoid,relu,leaky-relu,tanh --depth 2,3,6,11 --seeds 1..20
+  tbtrain sweep --act relu --init uniform,xavier,he --seeds 1..10 --logdir logs/init
+  tbtrain sweep ... --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT   # one array task
+  tbtrain sweep --summarize-only --logdir logs/sweep                        # after all shards
+  tbtrain sweep ... --resume             # after a stop: keep what finished, redo the rest
+
+Runs go to <logdir>/<varied settings and seed>, e.g. logs/sweep/act=relu,depth=11,seed=3.
+A run that diverges or fails is counted and named in the summary; the exit code is 0
+whenever the sweep itself ran (2: bad flags; 1: logdir in use or files not writable;
+130, 143, 129: stopped by SIGINT, SIGTERM, SIGHUP, after writing the summary of what
+finished).";
 
 /// Train deep networks and log everything to TensorBoard event files.
 #[derive(Debug, Parser)]
@@ -56,43 +75,11 @@ pub enum Command {
     Sweep(SweepArgs),
 }
 
-/// The initialisations `--init` accepts.
-pub const INITS: [&str; 3] = ["uniform", "xavier", "he"];
-
-/// The optimizers `--optimizer` accepts.
-pub const OPTIMIZERS: [&str; 3] = ["sgd", "momentum", "adam"];
-
-const COMPARE_EXAMPLES: &str = "\
-Examples:
-  tbtrain compare                                   # sigmoid vs relu, depth 11, into logs/
-  tbtrain compare --acts sigmoid,relu,tanh --depth 6 --logdir logs/d6
-  tensorboard --logdir logs";
-
-const SWEEP_EXAMPLES: &str = "\
-Examples:
-  tbtrain sweep --act sigmoid,relu,leaky-relu,tanh --depth 2,3,6,11 --seeds 1..20
-  tbtrain sweep --act relu --init uniform,xavier,he --seeds 1..10 --logdir logs/init
-  tbtrain sweep ... --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT   # one array task
-  tbtrain sweep --summarize-only --logdir logs/sweep                        # after all shards
-  tbtrain sweep ... --resume             # after a stop: keep what finished, redo the rest
-
-Runs go to <logdir>/<varied settings and seed>, e.g. logs/sweep/act=relu,depth=11,seed=3.
-A run that diverges or fails is counted and named in the summary; the exit code is 0
-whenever the sweep itself ran (2: bad flags; 1: logdir in use or files not writable;
-130, 143, 129: stopped by SIGINT, SIGTERM, SIGHUP, after writing the summary of what
-finished).";
-
-/// The activations `--act` accepts: the nn layer's own names.
-pub const ACTIVATIONS: [&str; 8] = Activation::NAMES;
-
-/// Flags of one training run. Defaults are the lesson's.
+/// Flags of one training run.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
-    /// Activation of the hidden layers; the output layer is always a sigmoid.
-    #[arg(long, default_value = "sigmoid", value_parser = ACTIVATIONS)]
-    pub act: String,
     #[command(flatten)]
-    pub net: NetArgs,
+    pub settings: Settings<true>,
     /// Run directory for the event files [default: logs/<act>-d<depth>-<timestamp>].
     #[arg(long)]
     pub logdir: Option<PathBuf>,
@@ -100,55 +87,29 @@ pub struct TrainArgs {
     pub output: OutputArgs,
 }
 
-/// The settings of a training run besides the activation (shared by train and compare).
-#[derive(Debug, Clone, Args)]
-pub struct NetArgs {
-    /// Number of weight layers (11 = 10 hidden layers and the output layer).
-    #[arg(long, allow_negative_numbers = true, default_value_t = 11, value_parser = at_least_one)]
-    pub depth: usize,
-    /// Units in each hidden layer.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = at_least_one)]
-    pub width: usize,
-    /// Slope of leaky-relu for negative inputs.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.01, value_parser = finite_f32)]
-    pub leaky_slope: f32,
-    /// Weight initialisation: uniform = U(-1, 1) weights and zero biases (the lesson's).
-    #[arg(long, default_value = "uniform", value_parser = INITS)]
-    pub init: String,
-    /// Optimizer.
-    #[arg(long, default_value = "sgd", value_parser = OPTIMIZERS)]
-    pub optimizer: String,
-    /// Learning rate.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1, value_parser = positive_f32)]
-    pub lr: f32,
-    /// Training steps (the lesson's 10,001: steps 0 to 10,000).
-    #[arg(long, allow_negative_numbers = true, default_value_t = 10_001, value_parser = at_least_one_u64)]
-    pub steps: u64,
-    /// Seed of the weights, generated data and batches.
-    #[arg(long, allow_negative_numbers = true, default_value_t = DEFAULT_SEED, value_parser = whole_u64)]
-    pub seed: u64,
-    /// Training data: xor, circles, moons, spirals, or csv:PATH (features, then a 0/1 label).
-    #[arg(long, default_value = "xor", value_parser = parse_dataset)]
-    pub dataset: DatasetSpec,
-    /// Rows per step [default: the full batch].
-    #[arg(long, allow_negative_numbers = true, value_parser = at_least_one)]
-    pub batch: Option<usize>,
-}
-
 /// What a run writes and prints (shared by train, compare and sweep).
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Write scalars every N steps (0: never).
-    #[arg(long, allow_negative_numbers = true, default_value_t = 1)]
-    pub log_every: u64,
-    /// Write histograms every N steps (0: never).
-    #[arg(long, allow_negative_numbers = true, default_value_t = 100)]
-    pub hist_every: u64,
-    /// Draw the decision boundary every N steps and at the end (0: never).
-    #[arg(long, allow_negative_numbers = true, default_value_t = 1000)]
-    pub image_every: u64,
+    /// Write scalars every N steps (0: never) [default: at most 1000 steps, every step
+    /// at first, then sparser; 200 in a sweep].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = period)]
+    pub log_every: Option<u64>,
+    /// Write histograms every N steps (0: never) [default: at most 50 steps, dense at
+    /// first; the first and last step in a sweep].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = period)]
+    pub hist_every: Option<u64>,
+    /// Draw the images every N steps (0: never) [default: at most 10 steps, dense at
+    /// first; the first and last step in a sweep].
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = period)]
+    pub image_every: Option<u64>,
     /// Longest time, in seconds, before logged data reaches the file.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 2.0, value_parser = non_negative_f64)]
+    #[arg(
+        long,
+        value_name = "S",
+        allow_negative_numbers = true,
+        default_value_t = tbtrain::train::DEFAULT_FLUSH_INTERVAL.as_secs_f64(),
+        value_parser = seconds
+    )]
     pub flush_secs: f64,
     /// Replace the event files already in the run directories (only those files are removed).
     #[arg(long)]
@@ -162,66 +123,35 @@ pub struct OutputArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
     /// Hidden activations to train side by side, identical otherwise.
-    #[arg(long, default_value = "sigmoid,relu", value_parser = list(one_of(&ACTIVATIONS)))]
-    pub acts: List<String>,
+    #[arg(long, value_name = "A,B", default_value = "sigmoid,relu", value_parser = acts)]
+    pub acts: ValueList,
     #[command(flatten)]
-    pub net: NetArgs,
+    pub settings: Settings<false>,
     /// Parent directory: each run goes to <logdir>/<act>.
     #[arg(long, default_value = "logs")]
     pub logdir: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Trainings at once [default: the number of cores].
-    #[arg(long, value_parser = at_least_one)]
-    pub jobs: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
 }
 
-/// Flags of `tbtrain sweep`. Every training flag takes a list `a,b,c`; whole-number
-/// flags also take inclusive ranges `1..20` (mixable: `1..3,8`). A flag not given keeps
-/// the lesson's value.
+/// Flags of `tbtrain sweep`: every training setting takes a list `a,b,c`; whole-number
+/// ones also take inclusive ranges `1..20` (mixable: `1..3,8`). A setting not given
+/// keeps the lesson's value.
 #[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
-    /// Hidden activations [default: sigmoid].
-    #[arg(long, value_parser = list(one_of(&ACTIVATIONS)))]
-    pub act: Option<List<String>>,
-    /// Numbers of weight layers [default: 11].
-    #[arg(long, value_parser = range_list(at_least_one))]
-    pub depth: Option<List<usize>>,
-    /// Units per hidden layer [default: 5].
-    #[arg(long, value_parser = range_list(at_least_one))]
-    pub width: Option<List<usize>>,
-    /// Weight initialisations [default: uniform].
-    #[arg(long, value_parser = list(one_of(&INITS)))]
-    pub init: Option<List<String>>,
-    /// Optimizers [default: sgd].
-    #[arg(long, value_parser = list(one_of(&OPTIMIZERS)))]
-    pub optimizer: Option<List<String>>,
-    /// Learning rates [default: 0.1].
-    #[arg(long, value_parser = list(positive_f32))]
-    pub lr: Option<List<f32>>,
-    /// Training steps [default: 10001].
-    #[arg(long, value_parser = range_list(at_least_one_u64))]
-    pub steps: Option<List<u64>>,
-    /// Seeds, e.g. 1..20 [default: 1].
-    #[arg(long, alias = "seed", value_parser = range_list(whole_u64))]
-    pub seeds: Option<List<u64>>,
-    /// Datasets [default: xor].
-    #[arg(long, value_parser = list(parse_dataset))]
-    pub dataset: Option<List<DatasetSpec>>,
-    /// Rows per step [default: the full batch].
-    #[arg(long, value_parser = range_list(at_least_one))]
-    pub batch: Option<List<usize>>,
-    /// Slopes of leaky-relu [default: 0.01].
-    #[arg(long, value_parser = list(finite_f32))]
-    pub leaky_slope: Option<List<f32>>,
+    #[command(flatten)]
+    pub lists: Lists,
     /// Sweep directory: one run directory per run, named by its settings.
     #[arg(long, default_value = "logs/sweep")]
     pub logdir: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Trainings at once [default: the number of cores].
-    #[arg(long, value_parser = at_least_one)]
-    pub jobs: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub jobs: Option<u64>,
     /// Run only the runs whose index modulo N is K (K from 0), e.g. one Slurm array task.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
@@ -230,16 +160,9 @@ pub struct SweepArgs {
     #[arg(long, conflicts_with_all = ["overwrite", "summarize_only"])]
     pub resume: bool,
     /// Train nothing: rebuild the summary (and the root run) from the logs in --logdir.
-    #[arg(long, conflicts_with_all = [
-        "act", "depth", "width", "init", "optimizer", "lr", "steps", "seeds", "dataset",
-        "batch", "leaky_slope", "jobs", "shard",
-    ])]
+    #[arg(long, conflicts_with_all = ["jobs", "shard"])]
     pub summarize_only: bool,
 }
-
-/// A list-valued flag's values (a newtype, so clap takes the whole list as one value).
-#[derive(Debug, Clone, PartialEq)]
-pub struct List<T>(pub Vec<T>);
 
 /// Flags of `tbtrain inspect`.
 #[derive(Debug, Clone, Args)]
@@ -251,67 +174,216 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
-impl TrainArgs {
-    /// The lesson's defaults, as `tbtrain` with no flags has them.
-    pub fn defaults() -> Result<TrainArgs, clap::Error> {
-        #[derive(Parser)]
-        struct Defaults {
-            #[command(flatten)]
-            train: TrainArgs,
-        }
-        Defaults::try_parse_from(["tbtrain"]).map(|d| d.train)
+/// The training settings as flags, one `--<key>` per [`Setting`] (all of them, or all
+/// but `--act` when `WITH_ACT` is false, as in `compare`), each defaulting to the
+/// lesson's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings<const WITH_ACT: bool> {
+    /// One value per setting, in [`Setting::ALL`] order.
+    pub values: Vec<Value>,
+}
+
+/// A list-valued flag's values (a newtype, so clap takes the whole list as one value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueList(pub Vec<Value>);
+
+/// The sweep's lists, one optional `--<key>` list per [`Setting`] (`--seeds` for the
+/// seed, `--seed` also accepted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lists {
+    /// One list per setting given, in [`Setting::ALL`] order.
+    pub axes: Vec<Vec<Value>>,
+}
+
+/// The flag of a setting's list in `sweep` (the key, but `seeds` for the seed).
+fn list_flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Seed => "seeds",
+        other => other.key(),
+    }
+}
+
+impl<const WITH_ACT: bool> Settings<WITH_ACT> {
+    fn selected() -> impl Iterator<Item = Setting> {
+        Setting::ALL
+            .into_iter()
+            .filter(|&s| WITH_ACT || s != Setting::Act)
     }
 
-    /// The run's configuration; `now` names the default log directory.
-    pub fn to_config(&self, now: chrono::DateTime<chrono::Local>) -> TrainConfig {
-        let net = &self.net;
-        let logdir = self.logdir.clone().unwrap_or_else(|| {
-            PathBuf::from("logs").join(format!(
-                "{}-d{}-{}",
-                self.act,
-                net.depth,
-                now.format("%Y%m%d-%H%M%S")
-            ))
-        });
-        let out = &self.output;
-        TrainConfig {
-            depth: net.depth,
-            width: net.width,
-            act: activation(&self.act, net.leaky_slope),
-            init: init(&net.init),
-            optimizer: optimizer(&net.optimizer),
-            lr: net.lr,
-            steps: net.steps,
-            seed: net.seed,
-            dataset: net.dataset.clone(),
-            batch: net.batch,
-            logdir,
-            plan_every: PlanEvery {
-                scalars: out.log_every,
-                histograms: out.hist_every,
-                images: out.image_every,
-            },
-            flush_interval: Duration::from_secs_f64(out.flush_secs),
-            overwrite: out.overwrite,
-            write_experiment: true,
+    /// Sets every value in `config`.
+    pub fn apply(&self, config: &mut TrainConfig) {
+        for value in &self.values {
+            value.apply(config);
         }
     }
 }
 
+/// The flag `--<key>` of one setting, with its help, parser and the lesson's default.
+fn setting_arg(setting: Setting, lesson: &TrainConfig) -> Arg {
+    let arg = Arg::new(setting.key())
+        .long(setting.key())
+        .value_name(setting.value_name())
+        .help(setting.help())
+        .help_heading("Training settings")
+        .default_value(setting.get(lesson).to_string());
+    match setting.choices() {
+        Some(names) => arg.value_parser(
+            PossibleValuesParser::new(names).try_map(move |name: String| setting.parse(&name)),
+        ),
+        None => arg
+            .allow_negative_numbers(true)
+            .value_parser(move |text: &str| setting.parse(text)),
+    }
+}
+
+/// The list flag of one setting in `sweep`.
+fn list_arg(setting: Setting, lesson: &TrainConfig) -> Arg {
+    let ranges = if setting.takes_ranges() {
+        Ranges::Allowed
+    } else {
+        Ranges::Refused
+    };
+    let form = match (setting.choices(), ranges) {
+        (Some(names), _) => format!("a list of {}", names.join(", ")),
+        (None, Ranges::Allowed) => "a list a,b,c; ranges 1..20 too".to_string(),
+        (None, Ranges::Refused) => "a list a,b,c".to_string(),
+    };
+    let mut arg = Arg::new(setting.key())
+        .long(list_flag(setting))
+        .value_name(setting.value_name())
+        .help(format!(
+            "{} ({form}) [default: {}]",
+            setting.help(),
+            setting.get(lesson)
+        ))
+        .help_heading("Training settings")
+        .allow_negative_numbers(true)
+        .conflicts_with("summarize_only")
+        .value_parser(move |text: &str| {
+            parse_list(text, ranges, |item| setting.parse(item)).map(ValueList)
+        });
+    if setting == Setting::Seed {
+        arg = arg.visible_alias("seed");
+    }
+    arg
+}
+
+impl<const WITH_ACT: bool> Args for Settings<WITH_ACT> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let lesson = TrainConfig::lesson("");
+        Self::selected().fold(cmd, |cmd, s| cmd.arg(setting_arg(s, &lesson)))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl<const WITH_ACT: bool> FromArgMatches for Settings<WITH_ACT> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let values = Self::selected()
+            .map(|s| {
+                matches.get_one::<Value>(s.key()).cloned().ok_or_else(|| {
+                    clap::Error::raw(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        format!("--{} has no value", s.key()),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Settings { values })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for Lists {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let lesson = TrainConfig::lesson("");
+        Setting::ALL
+            .into_iter()
+            .fold(cmd, |cmd, s| cmd.arg(list_arg(s, &lesson)))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for Lists {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let axes = Setting::ALL
+            .into_iter()
+            .filter_map(|s| matches.get_one::<ValueList>(s.key()))
+            .map(|list| list.0.clone())
+            .collect();
+        Ok(Lists { axes })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl OutputArgs {
+    /// The schedule: a fixed period where a flag gives one, else `auto`'s.
+    fn schedule(&self, auto: Schedule) -> Schedule {
+        let every = |flag: Option<u64>, auto: Every| match flag {
+            None => auto,
+            Some(0) => Every::Never,
+            Some(n) => Every::Steps(n),
+        };
+        Schedule {
+            scalars: every(self.log_every, auto.scalars),
+            histograms: every(self.hist_every, auto.histograms),
+            images: every(self.image_every, auto.images),
+        }
+    }
+
+    /// Sets the output settings of `config`, with `auto` for the kinds not given.
+    fn apply(&self, config: &mut TrainConfig, auto: Schedule) {
+        config.schedule = self.schedule(auto);
+        config.flush_interval = Duration::from_secs_f64(self.flush_secs);
+        config.overwrite = self.overwrite;
+    }
+}
+
+impl TrainArgs {
+    /// The run's configuration; `now` names the default log directory.
+    pub fn to_config(&self, now: chrono::DateTime<chrono::Local>) -> TrainConfig {
+        let mut config = TrainConfig::lesson(PathBuf::new());
+        self.settings.apply(&mut config);
+        self.output.apply(&mut config, Budget::LESSON);
+        config.logdir = self.logdir.clone().unwrap_or_else(|| {
+            PathBuf::from("logs").join(format!(
+                "{}-d{}-{}",
+                config.act.name(),
+                config.depth,
+                now.format("%Y%m%d-%H%M%S")
+            ))
+        });
+        config
+    }
+}
+
 impl CompareArgs {
-    /// One configuration per activation, into `<logdir>/<act>`.
-    pub fn to_configs(&self, now: chrono::DateTime<chrono::Local>) -> Vec<TrainConfig> {
+    /// One configuration per activation, into `<logdir>/<act>`; none writes its own
+    /// hparams experiment (the comparison writes one for all).
+    pub fn to_configs(&self) -> Vec<TrainConfig> {
         self.acts
             .0
             .iter()
             .map(|act| {
-                TrainArgs {
-                    act: act.clone(),
-                    net: self.net.clone(),
-                    logdir: Some(self.logdir.join(act)),
-                    output: self.output.clone(),
-                }
-                .to_config(now)
+                let mut config = TrainConfig::lesson(PathBuf::new());
+                self.settings.apply(&mut config);
+                act.apply(&mut config);
+                self.output.apply(&mut config, Budget::LESSON);
+                config.logdir = self.logdir.join(act.to_string());
+                config
             })
             .collect()
     }
@@ -320,129 +392,37 @@ impl CompareArgs {
 impl SweepArgs {
     /// The sweep's specification: the lesson's configuration with `--logdir` and the
     /// output flags, varied by every list given.
-    pub fn to_spec(&self, now: chrono::DateTime<chrono::Local>) -> Result<SweepSpec, String> {
-        let mut base = TrainArgs::defaults().map_err(|e| e.to_string())?;
-        base.logdir = Some(self.logdir.clone());
-        base.output = self.output.clone();
-        let slope = first(&self.leaky_slope).unwrap_or(base.net.leaky_slope);
-        let mut axes: Vec<Vec<Value>> = Vec::new();
-        let mut axis = |values: Option<Vec<Value>>| axes.extend(values);
-        axis(map(&self.act, |a| Value::Act(activation(a, slope))));
-        axis(map(&self.depth, |d| Value::Depth(*d)));
-        axis(map(&self.width, |w| Value::Width(*w)));
-        axis(map(&self.init, |i| Value::Init(init(i))));
-        axis(map(&self.optimizer, |o| Value::Optimizer(optimizer(o))));
-        axis(map(&self.lr, |lr| Value::Lr(*lr)));
-        axis(map(&self.steps, |s| Value::Steps(*s)));
-        axis(map(&self.seeds, |s| Value::Seed(*s)));
-        axis(map(&self.dataset, |d| Value::Dataset(d.clone())));
-        axis(map(&self.batch, |b| Value::Batch(Some(*b))));
-        axis(map(&self.leaky_slope, |s| Value::LeakySlope(*s)));
-        SweepSpec::new(base.to_config(now), axes).map_err(|e| e.to_string())
-    }
-}
-
-fn first<T: Copy>(list: &Option<List<T>>) -> Option<T> {
-    list.as_ref().and_then(|l| l.0.first().copied())
-}
-
-fn map<T>(list: &Option<List<T>>, f: impl Fn(&T) -> Value) -> Option<Vec<Value>> {
-    list.as_ref().map(|l| l.0.iter().map(f).collect())
-}
-
-/// The activation named `name` (one of [`ACTIVATIONS`] and a finite slope, both
-/// checked by clap, so the fallback is never taken).
-fn activation(name: &str, leaky_slope: f32) -> Activation {
-    Activation::parse(name, leaky_slope).unwrap_or(Activation::Sigmoid)
-}
-
-/// The initialisation named `name` (one of [`INITS`], checked by clap).
-fn init(name: &str) -> Init {
-    Init::parse(name).unwrap_or(Init::Uniform)
-}
-
-/// The optimizer named `name` (one of [`OPTIMIZERS`], checked by clap).
-fn optimizer(name: &str) -> OptimizerKind {
-    OptimizerKind::parse(name).unwrap_or(OptimizerKind::Sgd)
-}
-
-/// A clap value parser for a list flag whose items `item` reads (see
-/// [`tbtrain::sweep::parse_list`]).
-fn list<T, F>(item: F) -> impl Fn(&str) -> Result<List<T>, String> + Clone + Send + Sync + 'static
-where
-    T: PartialEq,
-    F: Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static,
-{
-    move |text: &str| parse_list(text, Ranges::Refused, &item).map(List)
-}
-
-/// Like [`list`], also taking inclusive ranges `A..B` (for whole-number flags).
-fn range_list<T, F>(
-    item: F,
-) -> impl Fn(&str) -> Result<List<T>, String> + Clone + Send + Sync + 'static
-where
-    T: PartialEq,
-    F: Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static,
-{
-    move |text: &str| parse_list(text, Ranges::Allowed, &item).map(List)
-}
-
-/// An item parser accepting one of `names`.
-fn one_of(
-    names: &'static [&'static str],
-) -> impl Fn(&str) -> Result<String, String> + Clone + Send + Sync + 'static {
-    move |s: &str| {
-        if names.contains(&s) {
-            Ok(s.to_string())
-        } else {
-            Err(format!("'{s}' is not one of {}", names.join(", ")))
+    pub fn to_spec(&self) -> Result<SweepSpec, tbtrain::sweep::SpecError> {
+        let mut base = TrainConfig::lesson(self.logdir.clone());
+        self.output.apply(&mut base, Budget::SWEEP);
+        // A value given once is the base's (so that, e.g., `--leaky-slope 0.2` applies
+        // to `--act leaky-relu` whatever the order of the lists).
+        for axis in &self.lists.axes {
+            if let [value] = axis.as_slice() {
+                value.apply(&mut base);
+            }
         }
+        SweepSpec::new(base, self.lists.axes.clone())
     }
 }
 
-fn whole_u64(s: &str) -> Result<u64, String> {
-    s.parse::<u64>()
-        .map_err(|_| format!("'{s}' is not a whole number"))
+/// `--acts`: a list of activation names.
+fn acts(text: &str) -> Result<ValueList, String> {
+    parse_list(text, Ranges::Refused, |item| Setting::Act.parse(item)).map(ValueList)
 }
 
 fn parse_shard(s: &str) -> Result<Shard, String> {
     s.parse()
 }
 
-fn at_least_one(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(v) => Ok(v),
-        Err(_) => Err(format!("'{s}' is not a whole number")),
-    }
+/// `--log-every` and its kin: a whole number of steps, 0 or more.
+fn period(s: &str) -> Result<u64, String> {
+    s.parse()
+        .map_err(|_| format!("'{s}' is not a whole number of steps"))
 }
 
-fn at_least_one_u64(s: &str) -> Result<u64, String> {
-    match s.parse::<u64>() {
-        Ok(0) => Err("must be at least 1".into()),
-        Ok(v) => Ok(v),
-        Err(_) => Err(format!("'{s}' is not a whole number")),
-    }
-}
-
-fn finite_f32(s: &str) -> Result<f32, String> {
-    match s.parse::<f32>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err("must be a finite number".into()),
-        Err(_) => Err(format!("'{s}' is not a number")),
-    }
-}
-
-fn positive_f32(s: &str) -> Result<f32, String> {
-    let v = finite_f32(s)?;
-    if v > 0.0 {
-        Ok(v)
-    } else {
-        Err("must be greater than 0".into())
-    }
-}
-
-fn non_negative_f64(s: &str) -> Result<f64, String> {
+/// `--flush-secs`: a finite number of seconds, 0 or more.
+fn seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if (0.0..1.0e9).contains(&v) => Ok(v),
         Ok(_) => Err("must be a finite number of seconds, 0 or more".into()),
@@ -450,6 +430,88 @@ fn non_negative_f64(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_dataset(s: &str) -> Result<DatasetSpec, String> {
-    s.parse::<DatasetSpec>().map_err(|e| e.to_string())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("tbtrain").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn no_flags_is_the_lesson() {
+        let cli = parse(&[]);
+        let now = chrono::Local::now();
+        let config = cli.train.to_config(now);
+        let mut lesson = TrainConfig::lesson(config.logdir.clone());
+        lesson.logdir = config.logdir.clone();
+        assert_eq!(config, lesson);
+        assert!(config.logdir.starts_with("logs"));
+    }
+
+    #[test]
+    fn every_setting_has_a_flag_and_a_list() {
+        let train = <TrainArgs as clap::Args>::augment_args(clap::Command::new("t"));
+        let sweep = <SweepArgs as clap::Args>::augment_args(clap::Command::new("s"));
+        for s in Setting::ALL {
+            assert!(
+                train.get_arguments().any(|a| a.get_long() == Some(s.key())),
+                "{s}"
+            );
+            assert!(
+                sweep
+                    .get_arguments()
+                    .any(|a| a.get_long() == Some(list_flag(s))),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn flags_set_the_config() {
+        let cli = parse(&[
+            "--act",
+            "relu",
+            "--depth",
+            "3",
+            "--lr",
+            "0.5",
+            "--batch",
+            "2",
+            "--log-every",
+            "0",
+            "--hist-every",
+            "7",
+            "--logdir",
+            "x",
+        ]);
+        let c = cli.train.to_config(chrono::Local::now());
+        assert_eq!(
+            (c.act.name(), c.depth, c.lr, c.batch),
+            ("relu", 3, 0.5, Some(2))
+        );
+        assert_eq!(c.schedule.scalars, Every::Never);
+        assert_eq!(c.schedule.histograms, Every::Steps(7));
+        assert_eq!(c.schedule.images, Budget::LESSON.images);
+        assert_eq!(c.logdir, PathBuf::from("x"));
+    }
+
+    #[test]
+    fn a_single_slope_applies_to_every_leaky_run() {
+        let cli = parse(&["sweep", "--act", "relu,leaky-relu", "--leaky-slope", "0.2"]);
+        let Some(Command::Sweep(args)) = cli.command else {
+            panic!("not a sweep")
+        };
+        let spec = args.to_spec().unwrap();
+        let leaky = spec
+            .runs()
+            .iter()
+            .find(|r| r.config.act.name() == "leaky-relu")
+            .unwrap();
+        assert_eq!(
+            leaky.config.act,
+            tbtrain::nn::Activation::LeakyRelu { slope: 0.2 }
+        );
+        assert_eq!(spec.base().schedule, Budget::SWEEP);
+    }
 }

@@ -17,6 +17,7 @@ pub mod nn;
 pub mod proto;
 pub mod summary;
 pub mod sweep;
+pub mod table;
 pub mod train;
 
 pub use events::{EventReader, EventWriter};

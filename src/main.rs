@@ -3,6 +3,7 @@
 //! SIGTERM or SIGHUP: 130, 143, 129).
 
 mod cli;
+mod failure;
 mod report;
 mod signals;
 
@@ -13,13 +14,10 @@ use std::sync::atomic::Ordering;
 use clap::Parser;
 
 use cli::{Cli, Command, CompareArgs, InspectArgs, SweepArgs, TrainArgs};
+use failure::{Failure, EXIT_USAGE};
 use tbtrain::sweep::{self, Shard, Sweep, SweepOptions};
 use tbtrain::train::{self, Outcome};
 
-/// Exit code for bad usage (clap uses it too).
-const EXIT_USAGE: u8 = 2;
-/// Exit code for data, I/O and training failures.
-const EXIT_FAILURE: u8 = 1;
 /// Exit code after a stop whose signal is unknown (that of Ctrl-C, 128 + SIGINT).
 const EXIT_INTERRUPTED: u8 = 130;
 
@@ -47,27 +45,6 @@ fn main() -> ExitCode {
         Err(failure) => {
             print_error(&failure.message);
             ExitCode::from(failure.code)
-        }
-    }
-}
-
-/// An error on its way to the terminal: one line and an exit code.
-struct Failure {
-    message: String,
-    code: u8,
-}
-
-impl Failure {
-    fn usage(message: impl ToString) -> Self {
-        Failure {
-            message: message.to_string(),
-            code: EXIT_USAGE,
-        }
-    }
-    fn data(message: impl ToString) -> Self {
-        Failure {
-            message: message.to_string(),
-            code: EXIT_FAILURE,
         }
     }
 }
@@ -111,10 +88,7 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     let mut progress = report::Bar::new(show_bar, config.steps);
     let result = train::train(&config, &data, stop, &mut progress);
     progress.finish();
-    let report = result.map_err(|e| match e {
-        train::Error::Config(_) => Failure::usage(e),
-        _ => Failure::data(e),
-    })?;
+    let report = result?;
     if !args.output.quiet {
         print_out(&report::run_summary(&config, &report))?;
     }
@@ -143,21 +117,27 @@ fn run_inspect(args: &InspectArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// Trainings at once when `--jobs` is not given: the number of cores.
-fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+/// Trainings at once: `--jobs`, or the number of cores.
+fn jobs(flag: Option<u64>) -> usize {
+    match flag {
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
 }
 
 /// `tbtrain compare`: exit 0 when every run completed, 1 when one diverged or failed
 /// (after printing the table), 128 + the signal's number when stopped by a signal.
 fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
-    let configs = args.to_configs(chrono::Local::now());
+    let configs = args.to_configs();
     if !args.output.overwrite {
         for config in &configs {
-            train::prepare_logdir(&config.logdir, false).map_err(Failure::data)?;
+            train::prepare_logdir(&config.logdir, false)?;
         }
     }
-    let data = tbtrain::data::load(&args.net.dataset, args.net.seed).map_err(Failure::data)?;
+    let Some(first) = configs.first() else {
+        return Ok(0);
+    };
+    let data = tbtrain::data::load(&first.dataset, first.seed).map_err(Failure::data)?;
     if data.features() == 0 {
         return Err(Failure::data("the dataset has no feature columns"));
     }
@@ -167,7 +147,7 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
         configs.iter().map(|c| c.steps).sum(),
         configs.len(),
     );
-    let jobs = args.jobs.unwrap_or_else(default_jobs);
+    let jobs = jobs(args.jobs);
     let results = sweep::execute(&configs, jobs, stop, &bar);
     bar.finish();
     if !args.output.quiet {
@@ -213,13 +193,13 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
     if args.summarize_only {
         return run_summarize(args);
     }
-    let spec = args.to_spec(chrono::Local::now()).map_err(Failure::usage)?;
+    let spec = args.to_spec()?;
     let shard = args.shard.unwrap_or(Shard::ALL);
     let sweep = Sweep::new(
         spec,
         SweepOptions {
             shard,
-            jobs: args.jobs.unwrap_or_else(default_jobs),
+            jobs: jobs(args.jobs),
             overwrite: args.output.overwrite,
             resume: args.resume,
         },
@@ -229,7 +209,7 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
     let bar = report::BatchBar::new(!args.output.quiet, plan.total_steps(), plan.to_train());
     let result = plan.run(stop, &bar);
     bar.finish();
-    let done = result.map_err(Failure::data)?;
+    let done = result?;
     let logdir = sweep.logdir().display();
     if !args.output.quiet {
         let mut text = String::new();
@@ -277,7 +257,7 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
 
 /// `tbtrain sweep --summarize-only`: rebuilds the summary from the logs.
 fn run_summarize(args: &SweepArgs) -> Result<u8, Failure> {
-    let rebuilt = sweep::summarize(&args.logdir).map_err(Failure::data)?;
+    let rebuilt = sweep::summarize(&args.logdir)?;
     for dir in &rebuilt.skipped {
         print_error(&format!(
             "{} holds event files but no hparams session; not a sweep run, skipped",

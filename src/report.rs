@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tbtrain::sweep::{BatchProgress, RunResult};
+use tbtrain::table::{Align, Table};
 use tbtrain::train::{Outcome, Progress, RunReport, TrainConfig};
 
 /// A progress bar over the training steps, or nothing when not on a terminal.
@@ -229,27 +230,17 @@ pub fn compare_table(configs: &[TrainConfig], results: &[Option<RunResult>]) -> 
     });
     row("logs".into(), &|r| r.logdir.display().to_string());
 
-    let columns = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for cells in &rows {
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            if i == 0 {
-                let _ = write!(out, "{cell:<w$}");
-            } else {
-                let _ = write!(out, "  {cell:>w$}");
-            }
-        }
-        out.push('\n');
+    let mut rows = rows.into_iter();
+    let header = rows.next().unwrap_or_default();
+    let mut aligns = vec![Align::Right; header.len()];
+    if let Some(first) = aligns.first_mut() {
+        *first = Align::Left;
     }
+    let mut table = Table::new(header, aligns);
+    for cells in rows {
+        table.push(cells);
+    }
+    let mut out = table.plain("", "  ");
     for (config, result) in configs.iter().zip(results) {
         if let Some(Err(e)) = result {
             let _ = writeln!(out, "{}: {e}", config.act.name());

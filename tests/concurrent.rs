@@ -36,7 +36,7 @@ fn two_trainers(logdir: &Path) {
         .map(|run| {
             tbtrain(logdir)
                 .args(["--logdir", run, "--steps", &TRAIN_STEPS.to_string()])
-                .args(["--flush-secs", "0.05", "-q"])
+                .args(["--flush-secs", "0.05", "--log-every", "1", "-q"])
                 .spawn()
                 .unwrap()
         })

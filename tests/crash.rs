@@ -112,6 +112,8 @@ fn kill_and_check(root: &Path, kill: Kill) -> Killed {
         .args([
             "--steps",
             "2000000",
+            "--log-every",
+            "1",
             "--flush-secs",
             "0.2",
             "--logdir",

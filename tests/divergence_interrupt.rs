@@ -148,6 +148,8 @@ fn train_stopped_by(sig: Sig) {
         .args([
             "--steps",
             "2000000",
+            "--log-every",
+            "1",
             "--flush-secs",
             "0.2",
             "--logdir",
@@ -204,6 +206,8 @@ fn compare_stopped_by(sig: Sig) {
             "3",
             "--steps",
             "2000000",
+            "--log-every",
+            "1",
             "--flush-secs",
             "0.2",
             "--jobs",

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 
 use tbtrain::data::{self, DatasetSpec};
 use tbtrain::nn::{Activation, Init};
-use tbtrain::train::{self, Outcome, PlanEvery, RunReport, TrainConfig};
+use tbtrain::train::{self, Budget, Outcome, RunReport, TrainConfig};
 
 fn run(depth: usize, act: Activation, init: Init, seed: u64) -> RunReport {
     let dir = tempfile::tempdir().unwrap();
@@ -16,7 +16,7 @@ fn run(depth: usize, act: Activation, init: Init, seed: u64) -> RunReport {
     config.seed = seed;
     // The lesson's maths, without the per-step logging (the trainer's logging has its
     // own tests): only what a run always writes.
-    config.plan_every = PlanEvery::NONE;
+    config.schedule = Budget::NONE;
     let data = data::load(&DatasetSpec::Xor, seed).unwrap();
     let report = train::train(&config, &data, &AtomicBool::new(false), &mut ()).unwrap();
     assert_eq!(report.outcome, Outcome::Completed);
@@ -82,7 +82,7 @@ fn start_ratios(act: Activation) -> Vec<(u64, f32, bool)> {
             config.act = act;
             config.seed = seed;
             config.steps = 1;
-            config.plan_every = PlanEvery::NONE;
+            config.schedule = Budget::NONE;
             let data = data::load(&DatasetSpec::Xor, seed).unwrap();
             let r = train::train(&config, &data, &AtomicBool::new(false), &mut ()).unwrap();
             assert_eq!(r.grad_norms_start.len(), 11);

@@ -371,7 +371,7 @@ fn usage_errors_name_the_flag() {
     );
     let err = usage(&["--depth", "2,3,2"]);
     assert!(
-        err.contains("'--depth <DEPTH>'") && err.contains("'2' is listed twice"),
+        err.contains("'--depth <N>'") && err.contains("'2' is listed twice"),
         "{err}"
     );
     let err = usage(&["--seeds", "5..1"]);
@@ -383,14 +383,12 @@ fn usage_errors_name_the_flag() {
     );
     let err = usage(&["--summarize-only", "--seeds", "1,2"]);
     assert!(
-        err.starts_with(
-            "error: the argument '--steps <STEPS>' cannot be used with '--summarize-only'"
-        ),
+        err.starts_with("error: the argument '--steps <N>' cannot be used with '--summarize-only'"),
         "{err}"
     );
     let err = usage(&["--act", "relu,softmax"]);
     assert!(
-        err.contains("'softmax' is not one of sigmoid, relu"),
+        err.contains("unknown activation `softmax`: choose one of sigmoid, relu"),
         "{err}"
     );
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
@@ -532,6 +530,7 @@ fn check_tensorboard(logdir: &Path, names: &[String], load_fast: bool) {
         infos.keys().map(String::as_str).collect::<Vec<_>>(),
         [
             "act",
+            "batch",
             "dataset",
             "depth",
             "init",
@@ -554,7 +553,7 @@ fn check_tensorboard(logdir: &Path, names: &[String], load_fast: bool) {
     assert_eq!(domain("width"), json!([5.0]), "{label}");
     assert_eq!(domain("steps"), json!([300.0]), "{label}");
     assert_eq!(domain("init"), json!(["uniform"]), "{label}");
-    assert_eq!(domain("lr"), json!([f64::from(0.1f32)]), "{label}");
+    assert_eq!(domain("lr"), json!([0.1]), "{label}");
     assert_eq!(infos["act"]["type"], "DATA_TYPE_STRING", "{label}");
     assert_eq!(infos["depth"]["type"], "DATA_TYPE_FLOAT64", "{label}");
     let metrics: Vec<&str> = experiment["metricInfos"]

@@ -126,6 +126,11 @@ fn train_run(dir: &Path, act: Activation) -> RunReport {
     config.act = act;
     config.steps = STEPS;
     config.seed = SEED;
+    config.schedule = train::Schedule {
+        scalars: train::Every::Steps(1),
+        histograms: train::Every::Steps(100),
+        images: train::Every::Steps(1000),
+    };
     let data = data::load(&DatasetSpec::Xor, SEED).unwrap();
     let report = train::train(&config, &data, &AtomicBool::new(false), &mut ()).unwrap();
     assert_eq!(report.outcome, Outcome::Completed);
@@ -520,9 +525,11 @@ fn check_hparams(tb: &TensorBoard, written: &BTreeMap<&str, Written>) {
         names,
         [
             "act",
+            "batch",
             "dataset",
             "depth",
             "init",
+            "leaky-slope",
             "lr",
             "optimizer",
             "seed",
@@ -533,7 +540,7 @@ fn check_hparams(tb: &TensorBoard, written: &BTreeMap<&str, Written>) {
     );
     for (name, info) in &infos {
         let want = match name.as_str() {
-            "act" | "dataset" | "init" | "optimizer" => "DATA_TYPE_STRING",
+            "act" | "batch" | "dataset" | "init" | "optimizer" => "DATA_TYPE_STRING",
             _ => "DATA_TYPE_FLOAT64",
         };
         assert_eq!(info["type"], want, "{label}: type of {name}: {info}");
@@ -566,7 +573,7 @@ fn check_hparams(tb: &TensorBoard, written: &BTreeMap<&str, Written>) {
             group["hparams"],
             json!({
                 "act": act, "depth": 11.0, "width": 5.0, "init": "uniform",
-                "optimizer": "sgd", "lr": f64::from(0.1f32), "steps": 2001.0,
+                "optimizer": "sgd", "lr": 0.1, "steps": 2001.0, "batch": "full",
                 "seed": 1.0, "dataset": "xor"
             }),
             "{label}: {group:#}"

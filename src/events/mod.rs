@@ -7,6 +7,7 @@
 use std::io;
 use std::path::PathBuf;
 
+pub mod files;
 pub mod reader;
 pub mod record;
 pub mod writer;

@@ -7,6 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::Error;
+use crate::events::files::is_read_by_tensorboard;
 pub(super) fn check_exists(path: &Path) -> Result<fs::Metadata, Error> {
     fs::metadata(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => Error::NotFound {
@@ -17,11 +18,6 @@ pub(super) fn check_exists(path: &Path) -> Result<fs::Metadata, Error> {
             source,
         },
     })
-}
-
-/// Whether TensorBoard would read a file of this name.
-fn is_event_file_name(name: &std::ffi::OsStr) -> bool {
-    name.to_string_lossy().contains("tfevents")
 }
 
 /// One directory's event files (sorted by name) and subdirectories.
@@ -51,7 +47,7 @@ pub(super) fn list_dir(dir: &Path) -> Result<Listing, Error> {
             listing
                 .subdirs
                 .push((name.to_string_lossy().into_owned(), path));
-        } else if meta.is_file() && is_event_file_name(&name) {
+        } else if meta.is_file() && is_read_by_tensorboard(&name) {
             listing.event_files.push(path);
         }
     }
@@ -64,7 +60,7 @@ pub(super) fn discover_runs(root: &Path) -> Result<BTreeMap<String, Vec<PathBuf>
     let meta = check_exists(root)?;
     let mut runs = BTreeMap::new();
     if !meta.is_dir() {
-        if root.file_name().is_some_and(is_event_file_name) {
+        if root.file_name().is_some_and(is_read_by_tensorboard) {
             runs.insert(".".to_string(), vec![root.to_path_buf()]);
         }
         return Ok(runs);

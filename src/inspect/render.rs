@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{RunReport, TagReport};
+use crate::table::{Align, Table};
 
 /// A human-readable table: per run its files and graph, then one line per tag, then
 /// the problems.
@@ -38,37 +39,19 @@ pub fn render_text(reports: &[RunReport]) -> String {
 }
 
 fn render_tags(tags: &[TagReport], out: &mut String) {
-    let header = ["tag", "kind", "count", "steps", "last value"];
-    let rows: Vec<[String; 5]> = tags
-        .iter()
-        .map(|t| {
-            [
-                t.tag.clone(),
-                t.kind.to_string(),
-                t.count.to_string(),
-                format!("{}..{}", t.first_step, t.last_step),
-                t.last_value.map_or_else(|| "-".to_string(), format_value),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
+    let header = ["tag", "kind", "count", "steps", "last value"].map(String::from);
+    let (l, r) = (Align::Left, Align::Right);
+    let mut table = Table::new(header.to_vec(), vec![l, l, r, l, l]);
+    for t in tags {
+        table.push(vec![
+            t.tag.clone(),
+            t.kind.to_string(),
+            t.count.to_string(),
+            format!("{}..{}", t.first_step, t.last_step),
+            t.last_value.map_or_else(|| "-".to_string(), format_value),
+        ]);
     }
-    let mut line = |cells: [&str; 5]| {
-        let [tag, kind, count, steps, value] = cells;
-        let [w0, w1, w2, w3, _] = widths;
-        let _ = writeln!(
-            out,
-            "  {tag:<w0$}  {kind:<w1$}  {count:>w2$}  {steps:<w3$}  {value}"
-        );
-    };
-    line(header);
-    for [tag, kind, count, steps, value] in &rows {
-        line([tag, kind, count, steps, value]);
-    }
+    out.push_str(&table.plain("  ", "  "));
 }
 
 /// Six significant-looking decimals for ordinary magnitudes, scientific otherwise.

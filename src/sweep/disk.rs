@@ -17,10 +17,11 @@ use std::path::{Path, PathBuf};
 use prost::Message;
 
 use super::name::parse_run_name;
+use super::record::{RecordOutcome, RunRecord};
 use super::spec::sort_hparams;
-use super::summary::{RecordOutcome, RunRecord, Summary};
+use super::summary::Summary;
 use super::Error;
-use crate::events::EventReader;
+use crate::events::{files, EventReader};
 use crate::inspect;
 use crate::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
 use crate::proto::{event, summary};
@@ -149,21 +150,12 @@ pub fn finished_run(dir: &Path) -> Result<Option<RunRecord>, Error> {
     })
 }
 
-/// Event files directly in `dir`, by name.
+/// Event files directly in `dir`, by name (none if it does not exist).
 fn event_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let read_dir = |source| Error::ReadDir {
+    files::event_files(dir).map_err(|source| Error::ReadDir {
         path: dir.to_path_buf(),
         source,
-    };
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).map_err(read_dir)? {
-        let entry = entry.map_err(read_dir)?;
-        if entry.file_name().to_string_lossy().contains("tfevents") && entry.path().is_file() {
-            files.push(entry.path());
-        }
-    }
-    files.sort();
-    Ok(files)
+    })
 }
 
 /// The session start hparams and end status in `files` (unreadable records skipped).
@@ -228,10 +220,7 @@ fn hparam_value(v: prost_types::Value) -> Option<HParamValue> {
 
 /// Event files directly in the sweep's log directory (the root run's).
 pub fn root_event_files(logdir: &Path) -> Result<Vec<PathBuf>, Error> {
-    match fs::metadata(logdir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        _ => event_files(logdir),
-    }
+    event_files(logdir)
 }
 
 /// Removes the root run's event files.

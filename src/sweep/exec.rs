@@ -124,7 +124,7 @@ fn longest_first(configs: &[TrainConfig]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::PlanEvery;
+    use crate::train::Budget;
     use std::sync::atomic::AtomicU64;
 
     fn config(dir: &std::path::Path, name: &str, depth: usize, steps: u64) -> TrainConfig {
@@ -132,7 +132,7 @@ mod tests {
         c.depth = depth;
         c.steps = steps;
         c.write_experiment = false;
-        c.plan_every = PlanEvery::NONE;
+        c.schedule = Budget::NONE;
         c
     }
 

@@ -3,7 +3,7 @@
 //! `A-Z a-z 0-9 . _ + -` escaped as `%XX`, so names are filesystem-safe, readable, and
 //! parse back ([`parse_run_name`]).
 
-use super::spec::Setting;
+use crate::train::Setting;
 
 /// The directory name of a run with these `(setting, value)` pairs.
 pub fn run_name(pairs: &[(Setting, String)]) -> String {

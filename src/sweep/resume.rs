@@ -8,14 +8,13 @@
 //! `super::summary`), so the summary of a resumed sweep is that of an uninterrupted one.
 //!
 //! A kept run must have been made with the settings this sweep gives it: its recorded
-//! hparams are compared with the run's configuration, so that `--resume` with, say,
-//! another `--steps` is refused instead of mixing two sweeps in one summary. (Batch and
-//! leaky slope are not hparams; a varied one is in the run's name, a fixed one is not
-//! compared.)
+//! hparams (every training setting) are compared with the run's configuration, so that
+//! `--resume` with, say, another `--steps` is refused instead of mixing two sweeps in one
+//! summary.
 
 use super::disk;
+use super::record::{hparam_text, RunRecord};
 use super::spec::{owned_hparams, Run};
-use super::summary::{hparam_text, RunRecord};
 use super::Error;
 
 /// Per run, in order: the record of the run if it finished, `None` if it is to train.
@@ -52,20 +51,20 @@ mod tests {
     use std::sync::atomic::AtomicBool;
 
     use super::*;
-    use crate::sweep::{RecordOutcome, SweepSpec, Value};
-    use crate::train::{self, PlanEvery, TrainConfig};
+    use crate::sweep::{RecordOutcome, SweepSpec};
+    use crate::train::{self, Budget, TrainConfig, Value};
 
     fn runs(dir: &std::path::Path, steps: u64) -> Vec<Run> {
         let mut base = TrainConfig::lesson(dir);
         base.depth = 2;
         base.steps = steps;
-        base.plan_every = PlanEvery::NONE;
+        base.schedule = Budget::NONE;
         SweepSpec::new(
             base,
             vec![vec![Value::Seed(1), Value::Seed(2), Value::Seed(3)]],
         )
         .unwrap()
-        .runs()
+        .into_runs()
     }
 
     fn train(run: &Run, stop: bool) {
@@ -109,8 +108,7 @@ mod tests {
             err,
             format!(
                 "cannot resume: {} holds a finished run with steps 20, where this sweep has \
-                 steps 30; --resume continues the same sweep: pass --overwrite to redo every \
-                 run, or choose another --logdir",
+                 steps 30",
                 dir.path().join("seed=1").display()
             )
         );

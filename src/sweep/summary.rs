@@ -2,7 +2,7 @@
 //! the success rate over seeds, the median final cost, the median first step whose cost
 //! fell below 0.1, and the failures, as a markdown table and as CSV.
 //!
-//! It is built from [`RunRecord`]s, which come either from the runs just trained
+//! It is built from [`RunRecord`]s (see [`super::record`]), which come either from the runs just trained
 //! ([`RunRecord::from_result`]) or from the logs on disk (`super::disk`); both take the
 //! settings from the hparams the run records (plus, for batch and leaky slope, which the
 //! hparams do not hold, from the run's name) and the results from the values the run
@@ -20,151 +20,9 @@
 //!   early keeps its columns); rows are sorted by them, numbers numerically.
 
 use std::cmp::Ordering;
-use std::fmt::{self, Write as _};
 
-use super::exec::RunResult;
-use super::spec::{owned_hparams, Run, Setting};
-use crate::summary::hparams::HParamValue;
-use crate::train::Outcome;
-
-/// How a run ended, as far as the summary is concerned.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RecordOutcome {
-    Completed,
-    /// The cost was not finite at this step.
-    Diverged {
-        step: u64,
-    },
-    /// Stopped before this step.
-    Interrupted {
-        step: u64,
-    },
-    /// The run could not run or could not be read back; the reason.
-    Failed(String),
-}
-
-impl fmt::Display for RecordOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RecordOutcome::Completed => f.write_str("completed"),
-            RecordOutcome::Diverged { step } => write!(f, "diverged at step {step}"),
-            RecordOutcome::Interrupted { step } => write!(f, "interrupted before step {step}"),
-            RecordOutcome::Failed(reason) => write!(f, "failed: {reason}"),
-        }
-    }
-}
-
-/// One run as the summary sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunRecord {
-    /// The run's directory name.
-    pub name: String,
-    /// Its settings, in [`Setting::ALL`] order.
-    pub settings: Vec<(Setting, String)>,
-    /// The settings its name lists (those the sweep varied, and the seed).
-    pub named: Vec<Setting>,
-    /// The hparams it recorded (for the experiment's domains).
-    pub hparams: Vec<(String, HParamValue)>,
-    pub outcome: RecordOutcome,
-    /// Cost of the final weights (NaN when unknown).
-    pub final_cost: f32,
-    /// Accuracy of the final weights (0 when unknown).
-    pub accuracy: f32,
-    /// First step whose cost was below 0.1.
-    pub first_step_below_0_1: Option<u64>,
-}
-
-impl RunRecord {
-    /// A record from what a run recorded: its hparams, the `(setting, value)` pairs of its
-    /// name (used for the settings the hparams lack), and its results.
-    pub fn new(
-        name: String,
-        hparams: Vec<(String, HParamValue)>,
-        name_pairs: &[(Setting, String)],
-        outcome: RecordOutcome,
-        final_cost: f32,
-        accuracy: f32,
-        first_step_below_0_1: Option<u64>,
-    ) -> RunRecord {
-        let mut settings: Vec<(Setting, String)> = hparams
-            .iter()
-            .filter_map(|(k, v)| Some((Setting::from_key(k)?, hparam_text(v))))
-            .collect();
-        for (setting, value) in name_pairs {
-            if !settings.iter().any(|(s, _)| s == setting) {
-                settings.push((*setting, value.clone()));
-            }
-        }
-        settings.sort_by_key(|(s, _)| *s);
-        RunRecord {
-            name,
-            settings,
-            named: name_pairs.iter().map(|(s, _)| *s).collect(),
-            hparams,
-            outcome,
-            final_cost,
-            accuracy,
-            first_step_below_0_1,
-        }
-    }
-
-    /// The record of a run just trained.
-    pub fn from_result(run: &Run, result: &RunResult) -> RunRecord {
-        let hparams = owned_hparams(&run.config);
-        let name = run.name.clone();
-        match result {
-            Ok(r) => {
-                let outcome = match r.outcome {
-                    Outcome::Completed => RecordOutcome::Completed,
-                    Outcome::Diverged { step } => RecordOutcome::Diverged { step },
-                    Outcome::Interrupted { step } => RecordOutcome::Interrupted { step },
-                };
-                let below = r.first_step_below_0_1;
-                RunRecord::new(
-                    name,
-                    hparams,
-                    &run.pairs,
-                    outcome,
-                    r.final_cost,
-                    r.accuracy,
-                    below,
-                )
-            }
-            Err(e) => RunRecord::new(
-                name,
-                hparams,
-                &run.pairs,
-                RecordOutcome::Failed(e.to_string()),
-                f32::NAN,
-                0.0,
-                None,
-            ),
-        }
-    }
-
-    /// Completed with final accuracy 1.
-    pub fn succeeded(&self) -> bool {
-        self.outcome == RecordOutcome::Completed && self.accuracy == 1.0
-    }
-
-    fn value(&self, setting: Setting) -> &str {
-        self.settings
-            .iter()
-            .find(|(s, _)| *s == setting)
-            .map_or("", |(_, v)| v.as_str())
-    }
-}
-
-/// An hparam value as the command line writes it (`11`, not `11.0`; `0.1`, not the
-/// `f64` widening of the `f32` learning rate).
-pub fn hparam_text(value: &HParamValue) -> String {
-    match value {
-        HParamValue::Str(s) => s.clone(),
-        HParamValue::Bool(b) => b.to_string(),
-        HParamValue::Num(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => format!("{}", *x as i64),
-        HParamValue::Num(x) => format!("{}", *x as f32),
-    }
-}
+use super::record::{RecordOutcome, RunRecord};
+use crate::train::Setting;
 
 /// One configuration's results.
 #[derive(Debug, Clone, PartialEq)]
@@ -248,130 +106,6 @@ impl Summary {
             self.failures()
         )
     }
-
-    /// The table as markdown, columns padded so it also reads as plain text, then the
-    /// list of failed runs, if any.
-    pub fn markdown(&self) -> String {
-        let mut header: Vec<String> = self.columns.iter().map(|s| s.key().to_string()).collect();
-        header.extend(
-            [
-                "runs",
-                "success",
-                "median final cost",
-                "median first step cost < 0.1",
-                "failures",
-            ]
-            .map(String::from),
-        );
-        let body: Vec<Vec<String>> = self
-            .rows
-            .iter()
-            .map(|r| {
-                let mut cells = r.values.clone();
-                cells.push(r.runs.to_string());
-                cells.push(format!(
-                    "{}/{} ({:.0}%)",
-                    r.successes,
-                    r.runs,
-                    100.0 * r.successes as f64 / r.runs.max(1) as f64
-                ));
-                cells.push(r.median_final_cost.map_or("-".into(), format_cost));
-                cells.push(
-                    r.median_first_below
-                        .map_or("never".into(), |s| s.to_string()),
-                );
-                cells.push(r.failed.len().to_string());
-                cells
-            })
-            .collect();
-        let numeric = |i: usize| i >= self.columns.len();
-        let widths: Vec<usize> = (0..header.len())
-            .map(|i| {
-                body.iter()
-                    .filter_map(|cells| cells.get(i))
-                    .chain(header.get(i))
-                    .map(|c| c.chars().count())
-                    .max()
-                    .unwrap_or(3)
-                    .max(3)
-            })
-            .collect();
-        let line = |cells: &[String]| {
-            let mut out = String::from("|");
-            for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-                let cell = cell.replace('|', "\\|");
-                if numeric(i) {
-                    let _ = write!(out, " {cell:>w$} |");
-                } else {
-                    let _ = write!(out, " {cell:<w$} |");
-                }
-            }
-            out.push('\n');
-            out
-        };
-        let mut md = line(&header);
-        md.push('|');
-        for (i, w) in widths.iter().enumerate() {
-            let dashes = "-".repeat(*w);
-            if numeric(i) {
-                let _ = write!(md, " {}: |", &dashes[1..]);
-            } else {
-                let _ = write!(md, " {dashes} |");
-            }
-        }
-        md.push('\n');
-        for cells in &body {
-            md.push_str(&line(cells));
-        }
-        let failed: Vec<&(String, RecordOutcome)> =
-            self.rows.iter().flat_map(|r| &r.failed).collect();
-        if !failed.is_empty() {
-            md.push_str("\nFailed runs:\n");
-            for (name, outcome) in failed {
-                let _ = writeln!(md, "- `{name}`: {outcome}");
-            }
-        }
-        md
-    }
-
-    /// The table as CSV: the varied settings, then `runs`, `successes`, `success_rate`,
-    /// `median_final_cost` (exact), `median_first_step_below_0_1` (or `never`),
-    /// `failures` and `failed_runs` (`name: outcome`, `; `-separated).
-    pub fn csv(&self) -> Result<String, csv::Error> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header: Vec<&str> = self.columns.iter().map(|s| s.key()).collect();
-        header.extend([
-            "runs",
-            "successes",
-            "success_rate",
-            "median_final_cost",
-            "median_first_step_below_0_1",
-            "failures",
-            "failed_runs",
-        ]);
-        w.write_record(&header)?;
-        for r in &self.rows {
-            let mut cells = r.values.clone();
-            cells.push(r.runs.to_string());
-            cells.push(r.successes.to_string());
-            cells.push(format!("{:.4}", r.successes as f64 / r.runs.max(1) as f64));
-            cells.push(r.median_final_cost.map_or(String::new(), |c| c.to_string()));
-            cells.push(
-                r.median_first_below
-                    .map_or("never".into(), |s| s.to_string()),
-            );
-            cells.push(r.failed.len().to_string());
-            let failed: Vec<String> = r
-                .failed
-                .iter()
-                .map(|(name, outcome)| format!("{name}: {outcome}"))
-                .collect();
-            cells.push(failed.join("; "));
-            w.write_record(&cells)?;
-        }
-        let bytes = w.into_inner().map_err(|e| e.into_error())?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
-    }
 }
 
 fn row(values: Vec<String>, members: &[&RunRecord]) -> Row {
@@ -404,15 +138,6 @@ fn lower_median<T>(sorted: &[T]) -> Option<&T> {
     sorted.get(sorted.len().checked_sub(1)? / 2)
 }
 
-/// `0.6931`, or `1.23e-3` below 0.01.
-fn format_cost(c: f32) -> String {
-    if c.abs() >= 0.01 {
-        format!("{c:.4}")
-    } else {
-        format!("{c:.2e}")
-    }
-}
-
 /// Orders settings value by value, numbers numerically, other text alphabetically.
 fn compare_settings(a: &[(Setting, String)], b: &[(Setting, String)]) -> Ordering {
     for ((sa, va), (sb, vb)) in a.iter().zip(b) {
@@ -434,6 +159,8 @@ fn natural(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::summary::hparams::HParamValue;
+    use crate::sweep::record::hparam_text;
 
     fn record(
         act: &str,

@@ -6,6 +6,11 @@
 //! for 0.5, red for 1. A collapsed network therefore shows a flat grey field; one that
 //! learned XOR shows the checkerboard. The training points are drawn on top in their label's colour.
 
+use ndarray::{Array1, Array2, Axis};
+
+use crate::data::Dataset;
+use crate::nn::{self, Mlp, Workspace};
+
 /// Lattice points per side at which the model is evaluated.
 pub const GRID: usize = 48;
 /// Picture width and height in pixels.
@@ -133,6 +138,57 @@ fn draw_disc(rgb: &mut [u8], size: usize, cx: f32, cy: f32, r: f32, fill: [u8; 3
                 rgb[o..o + 3].copy_from_slice(&[255, 255, 255]);
             }
         }
+    }
+}
+
+/// Draws a network's decision boundary over its dataset's plane, evaluating the model
+/// on the lattice through a [`Workspace`] made once (no allocation per picture but the
+/// picture itself, and about ten times faster than [`Mlp::predict`] row by row).
+#[derive(Debug)]
+pub struct Painter {
+    lattice: Array2<f32>,
+    /// Labels for the lattice's forward pass (its cost is not used).
+    labels: Array1<f32>,
+    ws: Workspace,
+    plane: [f32; 4],
+    points: Vec<Point>,
+}
+
+impl Painter {
+    /// A painter for `mlp` trained on `data`; `None` unless the data has exactly two
+    /// features (there is no plane to draw otherwise).
+    pub fn new(data: &Dataset, mlp: &Mlp) -> Result<Option<Painter>, nn::Error> {
+        if data.features() != 2 {
+            return Ok(None);
+        }
+        let plane = data.plane();
+        let flat = lattice(plane, GRID);
+        let lattice = Array2::from_shape_fn((GRID * GRID, 2), |(i, c)| flat[2 * i + c]);
+        let points = data
+            .x
+            .axis_iter(Axis(0))
+            .zip(data.y.iter())
+            .map(|(r, &label)| Point {
+                x: r[0],
+                y: r[1],
+                label,
+            })
+            .collect();
+        Ok(Some(Painter {
+            ws: Workspace::new(mlp, GRID * GRID)?,
+            labels: Array1::zeros(GRID * GRID),
+            lattice,
+            plane,
+            points,
+        }))
+    }
+
+    /// The picture of `mlp`'s output now: [`SIZE`] x [`SIZE`] RGB pixels.
+    pub fn paint(&mut self, mlp: &Mlp) -> Vec<u8> {
+        self.ws
+            .forward(mlp, self.lattice.view(), self.labels.view());
+        let probs: Vec<f32> = self.ws.output().to_vec();
+        render(&probs, GRID, self.plane, &self.points, SIZE)
     }
 }
 

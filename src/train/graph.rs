@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::nn::{Activation, OptimizerKind};
 use crate::proto::{
     attr_value, AttrValue, DataType, GraphDef, NodeDef, TensorShapeProto, VersionDef,
 };
@@ -25,6 +26,29 @@ pub struct GraphSpec<'a> {
     pub batch: i64,
     /// Optimizer op name for the `train` scope (e.g. `GradientDescent`, `Adam`).
     pub optimizer_op: &'a str,
+}
+
+/// TensorFlow's op name for an activation, shown in the Graphs tab.
+pub fn activation_op(act: Activation) -> &'static str {
+    match act {
+        Activation::Sigmoid => "Sigmoid",
+        Activation::Relu => "Relu",
+        Activation::LeakyRelu { .. } => "LeakyRelu",
+        Activation::Tanh => "Tanh",
+        Activation::Elu => "Elu",
+        Activation::Selu => "Selu",
+        Activation::Gelu => "Gelu",
+        Activation::Swish => "Swish",
+    }
+}
+
+/// TensorFlow's op name for an optimizer's update, shown in the `train` scope.
+pub fn optimizer_op(kind: OptimizerKind) -> &'static str {
+    match kind {
+        OptimizerKind::Sgd => "GradientDescent",
+        OptimizerKind::Momentum => "Momentum",
+        OptimizerKind::Adam => "Adam",
+    }
 }
 
 /// Builds the `GraphDef` of a multilayer perceptron.

@@ -4,14 +4,10 @@
 
 use std::fmt::Write as _;
 
-use ndarray::{Array1, Array2, Axis};
-
-use super::{
-    boundary, experiment_for, grad_norm, graph, op_name, Error, Outcome, Prediction, TrainConfig,
-};
+use super::{boundary, graph, single_run_experiment, Error, Outcome, RunReport, TrainConfig};
 use crate::data::Dataset;
 use crate::events::WriterOptions;
-use crate::nn::{Mlp, OptimizerKind, Workspace};
+use crate::nn::{Mlp, Workspace};
 use crate::proto::hparams::Status;
 use crate::summary::{layout, SummaryWriter};
 
@@ -29,14 +25,8 @@ pub(super) struct RunLog {
     writer: SummaryWriter,
     grad_tags: Vec<String>,
     hist_tags: Vec<[String; 4]>,
-    lattice: Array2<f32>,
-    /// Evaluates the model on the lattice without allocating (and in SIMD lanes: about
-    /// ten times faster than `Mlp::predict` row by row).
-    lattice_ws: Workspace,
-    /// Dummy labels for the lattice's forward pass (its cost is not used).
-    lattice_labels: Array1<f32>,
-    plane: [f32; 4],
-    points: Vec<boundary::Point>,
+    /// The decision-boundary picture, for two-feature data.
+    painter: Option<boundary::Painter>,
     /// Reused buffer for histogram values.
     scratch: Vec<f32>,
 }
@@ -63,22 +53,17 @@ impl RunLog {
             })
             .collect();
 
-        let hparams = config.hparams();
         if config.write_experiment {
-            writer.add_hparams_experiment(&experiment_for(&hparams))?;
+            writer.add_hparams_experiment(&single_run_experiment())?;
         }
-        writer.add_hparams_start(&hparams, None)?;
+        writer.add_hparams_start(&config.hparams(), None)?;
         let widths: Vec<usize> = mlp.layers().iter().map(|l| l.fan_out()).collect();
         writer.add_graph(&graph::build(&graph::GraphSpec {
             inputs: data.features(),
             layer_widths: &widths,
-            hidden_op: op_name(config.act),
+            hidden_op: graph::activation_op(config.act),
             batch: batch as i64,
-            optimizer_op: match config.optimizer {
-                OptimizerKind::Sgd => "GradientDescent",
-                OptimizerKind::Momentum => "Momentum",
-                OptimizerKind::Adam => "Adam",
-            },
+            optimizer_op: graph::optimizer_op(config.optimizer),
         }))?;
         writer.add_custom_scalars(&layout::multiline(
             "vanishing gradient",
@@ -88,61 +73,29 @@ impl RunLog {
             )],
         ))?;
         writer.add_text("config", &config.markdown(), 0)?;
-
-        let plane = data.plane();
-        let grid = boundary::GRID;
-        let flat = boundary::lattice(plane, grid);
-        let lattice = Array2::from_shape_vec((grid * grid, 2), flat)
-            .map_err(|e| Error::Config(format!("decision-boundary lattice: {e}")))?;
-        let lattice_ws = Workspace::new(mlp, grid * grid)?;
-        let lattice_labels = Array1::zeros(grid * grid);
-        let points = if data.features() == 2 {
-            data.x
-                .axis_iter(Axis(0))
-                .zip(data.y.iter())
-                .map(|(r, &label)| boundary::Point {
-                    x: r[0],
-                    y: r[1],
-                    label,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
         Ok(RunLog {
             writer,
             grad_tags,
             hist_tags,
-            lattice,
-            lattice_ws,
-            lattice_labels,
-            plane,
-            points,
+            painter: boundary::Painter::new(data, mlp)?,
             scratch: Vec::new(),
         })
     }
 
-    pub(super) fn scalars(
-        &mut self,
-        ws: &Workspace,
-        cost: f32,
-        depth: usize,
-        step: u64,
-    ) -> Result<(), Error> {
+    pub(super) fn scalars(&mut self, ws: &Workspace, cost: f32, step: u64) -> Result<(), Error> {
         let step = step as i64;
         self.writer.add_scalar("cost", cost, step)?;
         self.writer.add_scalar("accuracy", ws.accuracy(), step)?;
-        for k in 0..depth {
-            self.writer
-                .add_scalar(&self.grad_tags[k], grad_norm(ws, k), step)?;
+        for (k, tag) in self.grad_tags.iter().enumerate() {
+            let norm = ws.grad_norm(k).unwrap_or(f32::NAN);
+            self.writer.add_scalar(tag, norm, step)?;
         }
         Ok(())
     }
 
     pub(super) fn parameters(&mut self, mlp: &Mlp, step: u64) -> Result<(), Error> {
         let step = step as i64;
-        for (k, layer) in mlp.layers().iter().enumerate() {
-            let tags = &self.hist_tags[k];
+        for (layer, tags) in mlp.layers().iter().zip(&self.hist_tags) {
             copy_into(&mut self.scratch, layer.weights().iter());
             self.writer.add_histogram(&tags[0], &self.scratch, step)?;
             copy_into(&mut self.scratch, layer.biases().iter());
@@ -151,15 +104,9 @@ impl RunLog {
         Ok(())
     }
 
-    pub(super) fn internals(
-        &mut self,
-        ws: &Workspace,
-        depth: usize,
-        step: u64,
-    ) -> Result<(), Error> {
+    pub(super) fn internals(&mut self, ws: &Workspace, step: u64) -> Result<(), Error> {
         let step = step as i64;
-        for k in 0..depth {
-            let tags = &self.hist_tags[k];
+        for (k, tags) in self.hist_tags.iter().enumerate() {
             if let Some(a) = ws.activations(k) {
                 copy_into(&mut self.scratch, a.iter());
                 self.writer.add_histogram(&tags[2], &self.scratch, step)?;
@@ -172,44 +119,23 @@ impl RunLog {
         Ok(())
     }
 
-    pub(super) fn boundary(&mut self, mlp: &Mlp, data: &Dataset, step: u64) -> Result<(), Error> {
-        let _ = data;
-        let (x, y) = (self.lattice.view(), self.lattice_labels.view());
-        let unplottable;
-        let probs = if self.lattice_ws.check(mlp, x, y).is_ok() {
-            self.lattice_ws.forward(mlp, x, y);
-            self.lattice_ws.output().to_slice().unwrap_or(&[])
-        } else {
-            // Not a 2-D input: NaN everywhere, drawn black.
-            unplottable = mlp.predict(x);
-            unplottable.as_slice().unwrap_or(&[])
-        };
-        let rgb = boundary::render(
-            probs,
-            boundary::GRID,
-            self.plane,
-            &self.points,
-            boundary::SIZE,
-        );
-        let size = boundary::SIZE as u32;
-        self.writer
-            .add_image("decision_boundary", &rgb, size, size, step as i64)?;
+    pub(super) fn images(&mut self, mlp: &Mlp, _ws: &Workspace, step: u64) -> Result<(), Error> {
+        if let Some(painter) = &mut self.painter {
+            let rgb = painter.paint(mlp);
+            let size = boundary::SIZE as u32;
+            self.writer
+                .add_image("decision_boundary", &rgb, size, size, step as i64)?;
+        }
         Ok(())
     }
 
-    pub(super) fn finish(
-        mut self,
-        predictions: &[Prediction],
-        cost: f32,
-        accuracy: f32,
-        steps_done: u64,
-        first_below: Option<u64>,
-        outcome: Outcome,
-    ) -> Result<(), Error> {
-        let last_step = steps_done.saturating_sub(1) as i64;
+    /// Writes the end of the run: the predictions text, the final values, the hparams
+    /// session's end, and closes the file.
+    pub(super) fn finish(mut self, report: &RunReport) -> Result<(), Error> {
+        let last_step = report.steps_done.saturating_sub(1) as i64;
         let mut md =
             String::from("| input | hypothesis | predicted | label |\n|---|---|---|---|\n");
-        for p in predictions {
+        for p in &report.predictions {
             let input: Vec<String> = p.input.iter().map(|v| format!("{v}")).collect();
             let _ = writeln!(
                 md,
@@ -220,8 +146,12 @@ impl RunLog {
                 p.label
             );
         }
-        let _ = write!(md, "\nfinal cost {cost:.6}, accuracy {accuracy}");
-        match outcome {
+        let _ = write!(
+            md,
+            "\nfinal cost {:.6}, accuracy {}",
+            report.final_cost, report.accuracy
+        );
+        match report.outcome {
             Outcome::Completed => {}
             Outcome::Diverged { step } => {
                 let _ = write!(
@@ -234,8 +164,8 @@ impl RunLog {
             }
         }
         self.writer.add_text("predictions", &md, last_step.max(0))?;
-        self.final_scalars(cost, accuracy, steps_done, first_below, outcome)?;
-        let status = if outcome == Outcome::Completed {
+        self.final_scalars(report)?;
+        let status = if report.outcome == Outcome::Completed {
             Status::Success
         } else {
             Status::Failure
@@ -244,31 +174,24 @@ impl RunLog {
         self.writer.close()?;
         Ok(())
     }
-}
 
-impl RunLog {
     /// The run's result as scalars a reader can rebuild it from (the sweep summary does):
     /// `final/cost` and `final/accuracy` of the final weights at step `steps_done`, and
     /// two markers whose *step* is the fact (value = the same step): `final/first_step_below_0_1`
     /// when the cost fell below 0.1, `final/diverged_at_step` when the cost diverged
-    /// (see [`super::DIVERGENCE_COST`]). Written whatever `--log-every` says, like the
+    /// (see [`super::DIVERGENCE_COST`]). Written whatever the schedule says, like the
     /// hparams session.
-    fn final_scalars(
-        &mut self,
-        cost: f32,
-        accuracy: f32,
-        steps_done: u64,
-        first_below: Option<u64>,
-        outcome: Outcome,
-    ) -> Result<(), Error> {
-        let at = steps_done as i64;
-        self.writer.add_scalar(FINAL_COST_TAG, cost, at)?;
-        self.writer.add_scalar(FINAL_ACCURACY_TAG, accuracy, at)?;
-        if let Some(step) = first_below {
+    fn final_scalars(&mut self, report: &RunReport) -> Result<(), Error> {
+        let at = report.steps_done as i64;
+        self.writer
+            .add_scalar(FINAL_COST_TAG, report.final_cost, at)?;
+        self.writer
+            .add_scalar(FINAL_ACCURACY_TAG, report.accuracy, at)?;
+        if let Some(step) = report.first_step_below_0_1 {
             self.writer
                 .add_scalar(FIRST_BELOW_TAG, step as f32, step as i64)?;
         }
-        if let Outcome::Diverged { step } = outcome {
+        if let Outcome::Diverged { step } = report.outcome {
             self.writer
                 .add_scalar(DIVERGED_TAG, step as f32, step as i64)?;
         }

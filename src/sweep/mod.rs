@@ -5,7 +5,9 @@
 //! - [`spec`]: the settings a sweep varies and the runs in a stable order;
 //! - [`name`]: run directory names (`act=relu,depth=11,seed=3`), readable and parseable;
 //! - [`exec`]: `--jobs` threads taking runs from one queue; used by `compare` too;
-//! - [`summary`]: one row per configuration, as markdown and CSV;
+//! - [`record`]: one run's settings, outcome and results, trained or read back;
+//! - [`summary`]: one row per configuration (success rate, medians, failures), rendered
+//!   as markdown and CSV by `render`;
 //! - [`disk`]: reading the runs back (`--summarize-only`), the root run, the files;
 //! - [`resume`]: which runs `--resume` keeps (those that finished) and which it redoes.
 //!
@@ -27,16 +29,20 @@ use std::sync::atomic::AtomicBool;
 pub mod disk;
 pub mod exec;
 pub mod name;
+pub mod record;
+mod render;
 pub mod resume;
 pub mod spec;
 pub mod summary;
 pub mod syntax;
 
 pub use exec::{execute, BatchProgress, RunError, RunResult};
-pub use spec::{Run, Setting, SpecError, SweepSpec, Value};
-pub use summary::{RecordOutcome, RunRecord, Summary};
+pub use record::{RecordOutcome, RunRecord};
+pub use spec::{Run, SpecError, SweepSpec};
+pub use summary::Summary;
 pub use syntax::{parse_list, Ranges, Shard};
 
+use crate::summary::hparams::ExperimentSpec;
 use crate::{data, inspect, train};
 
 /// What can stop a sweep, or the rebuilding of its summary.
@@ -47,7 +53,7 @@ pub enum Error {
     Spec(#[from] SpecError),
     /// A run directory (or the root) already holds event files.
     #[error(
-        "{} already holds event files of an earlier run{}; pass --overwrite to replace them, or choose another --logdir",
+        "{} already holds event files of an earlier run{}",
         path.display(),
         if *others > 0 { format!(" (and {others} more of this sweep's directories do)") } else { String::new() }
     )]
@@ -56,7 +62,7 @@ pub enum Error {
     #[error(transparent)]
     Train(#[from] train::Error),
     /// A dataset cannot be loaded.
-    #[error("--dataset {dataset}: {source}")]
+    #[error("dataset {dataset}: {source}")]
     Data {
         dataset: String,
         source: data::Error,
@@ -81,7 +87,7 @@ pub enum Error {
     Csv(String),
     /// `--resume` found a finished run made with other settings than this sweep's.
     #[error(
-        "cannot resume: {} holds a finished run with {setting} {found}, where this sweep has {setting} {wanted}; --resume continues the same sweep: pass --overwrite to redo every run, or choose another --logdir",
+        "cannot resume: {} holds a finished run with {setting} {found}, where this sweep has {setting} {wanted}",
         path.display()
     )]
     ResumeMismatch {
@@ -112,7 +118,10 @@ pub struct SweepOptions {
 /// A sweep ready to run: its spec and this shard's runs.
 #[derive(Debug)]
 pub struct Sweep {
-    spec: SweepSpec,
+    /// The sweep's log directory.
+    logdir: PathBuf,
+    /// The experiment of the whole sweep (all shards).
+    experiment: ExperimentSpec,
     options: SweepOptions,
     runs: Vec<Run>,
 }
@@ -133,13 +142,16 @@ pub struct SweepReport {
 
 impl Sweep {
     pub fn new(spec: SweepSpec, options: SweepOptions) -> Sweep {
+        let logdir = spec.base().logdir.clone();
+        let experiment = spec.experiment();
         let runs = spec
-            .runs()
+            .into_runs()
             .into_iter()
             .filter(|r| options.shard.contains(r.index))
             .collect();
         Sweep {
-            spec,
+            logdir,
+            experiment,
             options,
             runs,
         }
@@ -157,7 +169,7 @@ impl Sweep {
 
     /// The sweep's log directory.
     pub fn logdir(&self) -> &Path {
-        &self.spec.base().logdir
+        &self.logdir
     }
 
     /// Whether this process writes the root run and the summary files (unsharded).
@@ -267,10 +279,7 @@ impl Plan<'_> {
     ) -> Result<SweepReport, Error> {
         let sweep = self.sweep;
         let root = if sweep.writes_summary() {
-            Some(disk::RootLog::start(
-                sweep.logdir(),
-                &sweep.spec.experiment(),
-            )?)
+            Some(disk::RootLog::start(sweep.logdir(), &sweep.experiment)?)
         } else {
             None
         };

@@ -1,0 +1,167 @@
+//! The generated datasets: the lesson's XOR truth table, and three 2-D sets (circles,
+//! moons, spirals) of [`GENERATED_POINTS`] points drawn from a ChaCha8 generator seeded
+//! by the caller, so one seed always gives the same points.
+
+use std::f64::consts::{PI, TAU};
+
+use ndarray::{Array1, Array2};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::Dataset;
+
+/// Points in each generated dataset (half of them in each class).
+pub const GENERATED_POINTS: usize = 200;
+
+/// The lesson's XOR: inputs `[[0,0],[0,1],[1,0],[1,1]]`, labels `[0,1,1,0]`.
+pub fn xor() -> Dataset {
+    Dataset {
+        x: ndarray::array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+        y: ndarray::array![0.0, 1.0, 1.0, 0.0],
+    }
+}
+
+/// Two concentric circles (see [`circles_point`]).
+pub(super) fn circles(seed: u64) -> Dataset {
+    generate(seed, circles_point)
+}
+
+/// Two interleaving half circles (see [`moons_point`]).
+pub(super) fn moons(seed: u64) -> Dataset {
+    generate(seed, moons_point)
+}
+
+/// Two interleaved spirals (see [`spirals_point`]).
+pub(super) fn spirals(seed: u64) -> Dataset {
+    generate(seed, spirals_point)
+}
+
+/// [`GENERATED_POINTS`] points, classes alternating 0, 1, 0, ... (so any prefix is
+/// balanced), each drawn by `point(class, rng)`.
+fn generate(seed: u64, point: fn(usize, &mut ChaCha8Rng) -> [f64; 2]) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut x = Array2::zeros((GENERATED_POINTS, 2));
+    let mut y = Array1::zeros(GENERATED_POINTS);
+    for (i, (mut row, label)) in x.rows_mut().into_iter().zip(y.iter_mut()).enumerate() {
+        let class = i % 2;
+        let [px, py] = point(class, &mut rng);
+        row[0] = px as f32;
+        row[1] = py as f32;
+        *label = class as f32;
+    }
+    Dataset { x, y }
+}
+
+/// One N(0, 1) sample by the Box-Muller transform.
+fn normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1 = 1.0 - rng.random::<f64>();
+    let u2 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
+}
+
+/// Circles: radius 1 (class 0) or 0.5 (class 1), noise 0.05.
+fn circles_point(class: usize, rng: &mut ChaCha8Rng) -> [f64; 2] {
+    let radius = if class == 0 { 1.0 } else { 0.5 };
+    let angle = rng.random_range(0.0..TAU);
+    [
+        radius * angle.cos() + 0.05 * normal(rng),
+        radius * angle.sin() + 0.05 * normal(rng),
+    ]
+}
+
+/// Moons: the upper half circle around (0, 0) (class 0) and the lower one around
+/// (1, 0.5) (class 1), noise 0.1.
+fn moons_point(class: usize, rng: &mut ChaCha8Rng) -> [f64; 2] {
+    let t = rng.random_range(0.0..PI);
+    let [px, py] = if class == 0 {
+        [t.cos(), t.sin()]
+    } else {
+        [1.0 - t.cos(), 0.5 - t.sin()]
+    };
+    [px + 0.1 * normal(rng), py + 0.1 * normal(rng)]
+}
+
+/// Spirals: radius `r` in [0.05, 1] at angle `3 pi r`, the second class turned by pi;
+/// noise 0.03.
+fn spirals_point(class: usize, rng: &mut ChaCha8Rng) -> [f64; 2] {
+    let r = rng.random_range(0.05..1.0);
+    let angle = 3.0 * PI * r + if class == 0 { 0.0 } else { PI };
+    [
+        r * angle.cos() + 0.03 * normal(rng),
+        r * angle.sin() + 0.03 * normal(rng),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::data::{load, DatasetSpec};
+
+    #[test]
+    fn xor_is_the_lessons_table() {
+        let ds = load(&DatasetSpec::Xor, 99).unwrap();
+        assert_eq!(
+            ds.x,
+            ndarray::array![[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+        );
+        assert_eq!(ds.y, ndarray::array![0.0, 1.0, 1.0, 0.0]);
+        assert_eq!((ds.len(), ds.features(), ds.is_empty()), (4, 2, false));
+        assert_eq!(ds.plane(), [-0.5, 1.5, -0.5, 1.5]);
+    }
+
+    #[test]
+    fn generated_sets_are_balanced_deterministic_and_seeded() {
+        for spec in [
+            DatasetSpec::Circles,
+            DatasetSpec::Moons,
+            DatasetSpec::Spirals,
+        ] {
+            let a = load(&spec, 7).unwrap();
+            assert_eq!((a.len(), a.features()), (200, 2), "{spec}");
+            assert_eq!(a.y.iter().filter(|&&v| v == 1.0).count(), 100, "{spec}");
+            assert_eq!(&a.y.to_vec()[..4], &[0.0, 1.0, 0.0, 1.0], "{spec}");
+            assert_eq!(a, load(&spec, 7).unwrap(), "{spec}");
+            assert_ne!(a.x, load(&spec, 8).unwrap().x, "{spec}");
+            assert!(a.x.iter().all(|v| v.is_finite() && v.abs() < 3.0), "{spec}");
+        }
+    }
+
+    #[test]
+    fn circles_have_their_radii() {
+        let ds = load(&DatasetSpec::Circles, 3).unwrap();
+        for (row, &label) in ds.x.rows().into_iter().zip(&ds.y) {
+            let r = (row[0] * row[0] + row[1] * row[1]).sqrt();
+            let want = if label == 0.0 { 1.0 } else { 0.5 };
+            assert!((r - want).abs() < 0.25, "radius {r} for class {label}");
+        }
+    }
+
+    #[test]
+    fn moons_classes_sit_on_their_half_circles() {
+        let ds = load(&DatasetSpec::Moons, 0).unwrap();
+        let mean = |class: f32| {
+            let rows: Vec<_> =
+                ds.x.rows()
+                    .into_iter()
+                    .zip(&ds.y)
+                    .filter(|&(_, &l)| l == class)
+                    .map(|(r, _)| (r[0], r[1]))
+                    .collect();
+            let n = rows.len() as f32;
+            let (sx, sy) = rows
+                .iter()
+                .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
+            (sx / n, sy / n)
+        };
+        // Means of the half circles: (0, 2/pi) and (1, 0.5 - 2/pi).
+        let (x0, y0) = mean(0.0);
+        let (x1, y1) = mean(1.0);
+        assert!(
+            x0.abs() < 0.15 && (y0 - std::f32::consts::FRAC_2_PI).abs() < 0.1,
+            "{x0} {y0}"
+        );
+        assert!(
+            (x1 - 1.0).abs() < 0.15 && (y1 - (0.5 - std::f32::consts::FRAC_2_PI)).abs() < 0.1,
+            "{x1} {y1}"
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! Errors on their way to the terminal: one line and an exit code. This is where the
+//! library's errors, which name settings and values, are told in the command line's
+//! terms (the flag to change, `--overwrite`).
+
+use tbtrain::sweep::{self, SpecError};
+use tbtrain::train::{self, ConfigError, Setting};
+
+/// Exit code for bad usage (clap uses it too).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code for data, I/O and training failures.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// What `--overwrite` is for, appended to "already holds event files".
+const LOGDIR_HINT: &str = "pass --overwrite to replace them, or choose another --logdir";
+
+/// An error on its way to the terminal.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn usage(message: impl ToString) -> Self {
+        Failure {
+            message: message.to_string(),
+            code: EXIT_USAGE,
+        }
+    }
+
+    pub fn data(message: impl ToString) -> Self {
+        Failure {
+            message: message.to_string(),
+            code: EXIT_FAILURE,
+        }
+    }
+}
+
+/// The flag of a setting (`--depth`).
+pub fn flag(setting: Setting) -> String {
+    format!("--{}", setting.key())
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        match &e {
+            ConfigError::Invalid { setting, problem } => {
+                Failure::usage(format!("{} {problem}", flag(*setting)))
+            }
+            ConfigError::TooLarge { .. } => Failure::usage(format!(
+                "{e}: use a smaller {}, {} or {}",
+                flag(Setting::Width),
+                flag(Setting::Depth),
+                flag(Setting::Batch)
+            )),
+        }
+    }
+}
+
+impl From<train::Error> for Failure {
+    fn from(e: train::Error) -> Self {
+        match e {
+            train::Error::Config(e) => e.into(),
+            train::Error::LogdirInUse { .. } => Failure::data(format!("{e}; {LOGDIR_HINT}")),
+            other => Failure::data(other),
+        }
+    }
+}
+
+impl From<SpecError> for Failure {
+    fn from(e: SpecError) -> Self {
+        let list = |setting: Setting| match setting {
+            Setting::Seed => "--seeds".to_string(),
+            other => flag(other),
+        };
+        Failure::usage(match &e {
+            SpecError::Repeated { setting } => format!("{} is given twice", list(*setting)),
+            SpecError::Duplicate { setting, value } => {
+                format!("{}: '{value}' is listed twice", list(*setting))
+            }
+            SpecError::Mixed { setting } => {
+                format!("{}: a list holds values of another setting", list(*setting))
+            }
+            _ => e.to_string(),
+        })
+    }
+}
+
+impl From<sweep::Error> for Failure {
+    fn from(e: sweep::Error) -> Self {
+        match e {
+            sweep::Error::Spec(e) => e.into(),
+            sweep::Error::Train(e) => e.into(),
+            sweep::Error::LogdirInUse { .. } => Failure::data(format!("{e}; {LOGDIR_HINT}")),
+            sweep::Error::ResumeMismatch { .. } => Failure::data(format!(
+                "{e}; --resume continues the same sweep: pass --overwrite to redo every run, \
+                 or choose another --logdir"
+            )),
+            sweep::Error::Data { .. } => Failure::data(format!("--{e}")),
+            other => Failure::data(other),
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! What defines one training run: [`TrainConfig`], its defaults (the lesson's set-up,
+//! [`TrainConfig::lesson`], the one place defaults live), its checks, and how it is
+//! shown (the hparams of its session, the `config` text).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::limits;
+use super::plan::{Budget, Schedule};
+use super::settings::Setting;
+use crate::data::DatasetSpec;
+use crate::nn::{Activation, Init, OptimizerKind};
+use crate::summary::hparams::{ExperimentSpec, HParamDomain, HParamSpec, HParamValue};
+
+/// The seed used when none is given: fixed, so that a run is reproducible by default.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// The longest time logged data waits before it reaches the file, by default.
+pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// The scalar tags a run writes besides `grad_norm/layer*`, and the metrics of its
+/// hparams session.
+pub const METRIC_TAGS: [&str; 2] = ["cost", "accuracy"];
+
+/// Everything that defines one training run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// Number of weight layers (11 = 10 hidden layers and the output layer).
+    pub depth: usize,
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Activation of the hidden layers (the output is always a sigmoid). A leaky ReLU's
+    /// slope is [`TrainConfig::leaky_slope`].
+    pub act: Activation,
+    /// Slope of leaky ReLU for negative inputs (used when `act` is leaky ReLU).
+    pub leaky_slope: f32,
+    /// Weight initialisation.
+    pub init: Init,
+    /// Optimizer.
+    pub optimizer: OptimizerKind,
+    /// Learning rate.
+    pub lr: f32,
+    /// Number of training steps (steps `0 ..= steps - 1`).
+    pub steps: u64,
+    /// Seed of every random choice (weights, generated data, batches).
+    pub seed: u64,
+    /// Training data.
+    pub dataset: DatasetSpec,
+    /// Rows per step; `None` for the full batch.
+    pub batch: Option<usize>,
+    /// Run directory the event files go to.
+    pub logdir: PathBuf,
+    /// What to log when.
+    pub schedule: Schedule,
+    /// Longest time between two flushes of the event file.
+    pub flush_interval: Duration,
+    /// Remove the event files already in `logdir` instead of refusing to start.
+    pub overwrite: bool,
+    /// Write the hparams experiment summary in this run (off when a sweep or a
+    /// comparison writes one experiment for all its runs).
+    pub write_experiment: bool,
+}
+
+/// A setting whose value cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// A value outside its range (e.g. a depth of 0).
+    #[error("{setting} {problem}")]
+    Invalid {
+        setting: Setting,
+        problem: &'static str,
+    },
+    /// A network that would not fit in memory (see [`limits`]).
+    #[error(
+        "a network of width {width} and depth {depth} on {inputs} input features, trained \
+         on batches of {batch} rows, needs about {needed} numbers in memory, more than the \
+         limit of {limit} (1 GiB)"
+    )]
+    TooLarge {
+        width: usize,
+        depth: usize,
+        inputs: usize,
+        batch: usize,
+        needed: u128,
+        limit: u64,
+    },
+}
+
+impl TrainConfig {
+    /// The lesson's set-up: depth 11, width 5, sigmoid, uniform init, SGD, lr 0.1,
+    /// 10,001 full-batch steps on XOR, logged as TensorBoard's default view shows in
+    /// full ([`Budget::LESSON`]).
+    pub fn lesson(logdir: impl Into<PathBuf>) -> Self {
+        TrainConfig {
+            depth: 11,
+            width: 5,
+            act: Activation::Sigmoid,
+            leaky_slope: 0.01,
+            init: Init::Uniform,
+            optimizer: OptimizerKind::Sgd,
+            lr: 0.1,
+            steps: 10_001,
+            seed: DEFAULT_SEED,
+            dataset: DatasetSpec::Xor,
+            batch: None,
+            logdir: logdir.into(),
+            schedule: Budget::LESSON,
+            flush_interval: DEFAULT_FLUSH_INTERVAL,
+            overwrite: false,
+            write_experiment: true,
+        }
+    }
+
+    /// Checks the settings a run needs before anything is made: sizes of at least 1, a
+    /// positive finite learning rate, and a network that fits in memory for a dataset of
+    /// `rows` rows of `inputs` features.
+    pub fn validate(&self, rows: usize, inputs: usize) -> Result<(), ConfigError> {
+        let invalid = |setting, problem| Err(ConfigError::Invalid { setting, problem });
+        if self.depth == 0 {
+            return invalid(Setting::Depth, "must be at least 1");
+        }
+        if self.width == 0 {
+            return invalid(Setting::Width, "must be at least 1");
+        }
+        if self.steps == 0 {
+            return invalid(Setting::Steps, "must be at least 1");
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return invalid(Setting::Lr, "must be a positive finite number");
+        }
+        if !self.leaky_slope.is_finite() {
+            return invalid(Setting::LeakySlope, "must be a finite number");
+        }
+        if self.batch == Some(0) {
+            return invalid(Setting::Batch, "must be at least 1");
+        }
+        let batch = self.batch_rows(rows);
+        let needed = limits::working_floats(inputs, self.width, self.depth, batch);
+        if needed > u128::from(limits::MAX_WORKING_FLOATS) {
+            return Err(ConfigError::TooLarge {
+                width: self.width,
+                depth: self.depth,
+                inputs,
+                batch,
+                needed,
+                limit: limits::MAX_WORKING_FLOATS,
+            });
+        }
+        Ok(())
+    }
+
+    /// Rows per step on a dataset of `rows` rows.
+    pub fn batch_rows(&self, rows: usize) -> usize {
+        self.batch.unwrap_or(rows).min(rows)
+    }
+
+    /// The hparams of this run's session: every setting that matters for it (see
+    /// [`Setting::matters`]), in [`Setting::ALL`] order.
+    pub fn hparams(&self) -> Vec<(&'static str, HParamValue)> {
+        Setting::ALL
+            .into_iter()
+            .filter(|s| s.matters(self))
+            .map(|s| (s.key(), s.get(self).hparam()))
+            .collect()
+    }
+
+    /// Every setting as a markdown table (the `config` text summary).
+    pub fn markdown(&self) -> String {
+        let mut rows: Vec<(&str, String)> = Setting::ALL
+            .into_iter()
+            .filter(|s| s.matters(self))
+            .map(|s| (s.key(), s.get(self).to_string()))
+            .collect();
+        rows.extend([
+            ("scalars", self.schedule.scalars.to_string()),
+            ("histograms", self.schedule.histograms.to_string()),
+            ("images", self.schedule.images.to_string()),
+            ("flush interval", format!("{:?}", self.flush_interval)),
+            ("logdir", self.logdir.display().to_string()),
+        ]);
+        let mut md = String::from("| setting | value |\n|---|---|\n");
+        for (k, v) in rows {
+            let _ = writeln!(md, "| {k} | {} |", v.replace('|', "\\|"));
+        }
+        md
+    }
+}
+
+/// The hparams experiment of a run on its own: every setting, typed by its kind, with no
+/// fixed domain (so that several such runs' experiments agree: TensorBoard uses the
+/// first it finds), and the [`METRIC_TAGS`] metrics.
+///
+/// The type matters to the HParams tab: a number typed `FLOAT64` gets an interval filter
+/// and a numeric axis; an untyped one gets no filter and is plotted as a category.
+pub fn single_run_experiment() -> ExperimentSpec {
+    let lesson = TrainConfig::lesson("");
+    ExperimentSpec {
+        hparams: Setting::ALL
+            .into_iter()
+            .map(|s| HParamSpec {
+                name: s.key().to_string(),
+                domain: HParamDomain::Any(s.get(&lesson).hparam().kind()),
+            })
+            .collect(),
+        metrics: METRIC_TAGS.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::hparams::HParamKind;
+
+    #[test]
+    fn experiment_types_every_setting_by_its_value() {
+        let spec = single_run_experiment();
+        let got: Vec<(&str, HParamDomain)> = spec
+            .hparams
+            .iter()
+            .map(|h| (h.name.as_str(), h.domain.clone()))
+            .collect();
+        let (s, n) = (
+            HParamDomain::Any(HParamKind::Str),
+            HParamDomain::Any(HParamKind::Num),
+        );
+        assert_eq!(
+            got,
+            [
+                ("act", s.clone()),
+                ("depth", n.clone()),
+                ("width", n.clone()),
+                ("init", s.clone()),
+                ("optimizer", s.clone()),
+                ("lr", n.clone()),
+                ("steps", n.clone()),
+                ("batch", s.clone()),
+                ("leaky-slope", n.clone()),
+                ("dataset", s),
+                ("seed", n),
+            ]
+        );
+        assert_eq!(spec.metrics, ["cost", "accuracy"]);
+    }
+
+    #[test]
+    fn validation_names_the_setting() {
+        let ok = TrainConfig::lesson("x");
+        assert_eq!(ok.validate(4, 2), Ok(()));
+        let mut c = ok.clone();
+        c.depth = 0;
+        assert_eq!(
+            c.validate(4, 2).unwrap_err().to_string(),
+            "depth must be at least 1"
+        );
+        let mut c = ok.clone();
+        c.lr = f32::NAN;
+        assert_eq!(
+            c.validate(4, 2).unwrap_err().to_string(),
+            "lr must be a positive finite number"
+        );
+        let mut c = ok;
+        c.width = 1_000_000_000;
+        let e = c.validate(4, 2).unwrap_err().to_string();
+        assert!(
+            e.starts_with("a network of width 1000000000 and depth 11"),
+            "{e}"
+        );
+        assert!(!e.contains("--"), "{e}");
+    }
+
+    #[test]
+    fn hparams_leave_out_what_does_not_matter() {
+        let mut c = TrainConfig::lesson("x");
+        let keys: Vec<&str> = c.hparams().iter().map(|(k, _)| *k).collect();
+        assert!(!keys.contains(&"leaky-slope"));
+        c.act = Activation::LeakyRelu { slope: 0.01 };
+        let keys: Vec<&str> = c.hparams().iter().map(|(k, _)| *k).collect();
+        assert!(keys.contains(&"leaky-slope"));
+        assert!(c.hparams().contains(&("lr", HParamValue::Num(0.1))));
+    }
+}

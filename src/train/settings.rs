@@ -1,0 +1,420 @@
+//! The training settings, each defined once.
+//!
+//! A [`Setting`] is one knob of a run (`depth`, `act`, `lr`, ...). Its row in
+//! [`Setting::row`] says everything the rest of the program needs: its key (the name in
+//! run directories, summaries, HParams columns and, with `--` in front, the command-line
+//! flag), its help text, whether it takes whole-number ranges in a sweep, how its text is
+//! read ([`Setting::parse`]) and where it lives in a [`TrainConfig`] ([`Setting::get`],
+//! [`Value::apply`]). Defaults are not here: they are [`TrainConfig::lesson`]'s values.
+//!
+//! `train`'s flags, `compare`'s and `sweep`'s list-valued twins are all made from this
+//! table, so adding a setting means a field in [`TrainConfig`], a variant here and the
+//! code that uses it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::TrainConfig;
+use crate::data::DatasetSpec;
+use crate::nn::{Activation, Init, OptimizerKind};
+use crate::summary::hparams::HParamValue;
+
+/// A training setting, in the order runs are enumerated, named and listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Setting {
+    Act,
+    Depth,
+    Width,
+    Init,
+    Optimizer,
+    Lr,
+    Steps,
+    Batch,
+    LeakySlope,
+    Dataset,
+    Seed,
+}
+
+/// What the program says about a setting (see [`Setting::row`]).
+struct Row {
+    key: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    /// Takes inclusive ranges `A..B` in sweeps (whole-number settings only).
+    ranges: bool,
+}
+
+impl Setting {
+    /// Every setting, in enumeration and naming order (the seed last, so that
+    /// consecutive runs of a sweep differ by seed first).
+    pub const ALL: [Setting; 11] = [
+        Setting::Act,
+        Setting::Depth,
+        Setting::Width,
+        Setting::Init,
+        Setting::Optimizer,
+        Setting::Lr,
+        Setting::Steps,
+        Setting::Batch,
+        Setting::LeakySlope,
+        Setting::Dataset,
+        Setting::Seed,
+    ];
+
+    /// The table: one row per setting.
+    fn row(self) -> Row {
+        let row = |key, value_name, help, ranges| Row {
+            key,
+            value_name,
+            help,
+            ranges,
+        };
+        match self {
+            Setting::Act => row(
+                "act",
+                "A",
+                "Activation of the hidden layers; the output layer is always a sigmoid",
+                false,
+            ),
+            Setting::Depth => row(
+                "depth",
+                "N",
+                "Number of weight layers (11 = 10 hidden layers and the output layer)",
+                true,
+            ),
+            Setting::Width => row("width", "N", "Units in each hidden layer", true),
+            Setting::Init => row(
+                "init",
+                "I",
+                "Weight initialisation: uniform = U(-1, 1) weights and zero biases (the lesson's)",
+                false,
+            ),
+            Setting::Optimizer => row("optimizer", "O", "Optimizer", false),
+            Setting::Lr => row("lr", "X", "Learning rate", false),
+            Setting::Steps => row(
+                "steps",
+                "N",
+                "Training steps (the lesson's 10,001: steps 0 to 10,000)",
+                true,
+            ),
+            Setting::Batch => row(
+                "batch",
+                "N",
+                "Rows per step, drawn at random each step (full: the whole dataset)",
+                true,
+            ),
+            Setting::LeakySlope => row(
+                "leaky-slope",
+                "S",
+                "Slope of leaky-relu for negative inputs",
+                false,
+            ),
+            Setting::Dataset => row(
+                "dataset",
+                "D",
+                "Training data: xor, circles, moons, spirals, or csv:PATH (features, then a 0/1 label)",
+                false,
+            ),
+            Setting::Seed => row(
+                "seed",
+                "N",
+                "Seed of the weights, generated data and batches",
+                true,
+            ),
+        }
+    }
+
+    /// The name in run directories, summaries and HParams (`leaky-slope`, `seed`, ...).
+    pub fn key(self) -> &'static str {
+        self.row().key
+    }
+
+    /// The setting named `key` (see [`Setting::key`]).
+    pub fn from_key(key: &str) -> Option<Setting> {
+        Setting::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// One line of help.
+    pub fn help(self) -> &'static str {
+        self.row().help
+    }
+
+    /// The placeholder of its value in usage lines (`N`, `X`, ...).
+    pub fn value_name(self) -> &'static str {
+        self.row().value_name
+    }
+
+    /// Whether a sweep list of it may hold ranges `A..B`.
+    pub fn takes_ranges(self) -> bool {
+        self.row().ranges
+    }
+
+    /// The names it accepts, for settings that are a choice of names.
+    pub fn choices(self) -> Option<Vec<&'static str>> {
+        match self {
+            Setting::Act => Some(Activation::NAMES.to_vec()),
+            Setting::Init => Some(Init::ALL.iter().map(|i| i.name()).collect()),
+            Setting::Optimizer => Some(OptimizerKind::ALL.iter().map(|o| o.name()).collect()),
+            _ => None,
+        }
+    }
+
+    /// Reads a value of this setting from its text (as on the command line).
+    pub fn parse(self, text: &str) -> Result<Value, String> {
+        Ok(match self {
+            Setting::Act => Value::Act(parse_act(text)?),
+            Setting::Depth => Value::Depth(at_least_one(text)?),
+            Setting::Width => Value::Width(at_least_one(text)?),
+            Setting::Init => Value::Init(Init::parse(text).map_err(|e| e.to_string())?),
+            Setting::Optimizer => {
+                Value::Optimizer(OptimizerKind::parse(text).map_err(|e| e.to_string())?)
+            }
+            Setting::Lr => Value::Lr(positive(text)?),
+            Setting::Steps => Value::Steps(at_least_one(text)?),
+            Setting::Batch => Value::Batch(match text {
+                FULL_BATCH => None,
+                _ => Some(at_least_one(text)?),
+            }),
+            Setting::LeakySlope => Value::LeakySlope(finite(text)?),
+            Setting::Dataset => Value::Dataset(
+                text.parse()
+                    .map_err(|e: crate::data::Error| e.to_string())?,
+            ),
+            Setting::Seed => Value::Seed(whole(text)?),
+        })
+    }
+
+    /// This setting's value in `config`.
+    pub fn get(self, config: &TrainConfig) -> Value {
+        match self {
+            Setting::Act => Value::Act(config.act),
+            Setting::Depth => Value::Depth(config.depth),
+            Setting::Width => Value::Width(config.width),
+            Setting::Init => Value::Init(config.init),
+            Setting::Optimizer => Value::Optimizer(config.optimizer),
+            Setting::Lr => Value::Lr(config.lr),
+            Setting::Steps => Value::Steps(config.steps),
+            Setting::Batch => Value::Batch(config.batch),
+            Setting::LeakySlope => Value::LeakySlope(match config.act {
+                Activation::LeakyRelu { slope } => slope,
+                _ => config.leaky_slope,
+            }),
+            Setting::Dataset => Value::Dataset(config.dataset.clone()),
+            Setting::Seed => Value::Seed(config.seed),
+        }
+    }
+
+    /// Whether this setting changes anything in `config` (the leaky slope only does for
+    /// leaky-relu).
+    pub fn matters(self, config: &TrainConfig) -> bool {
+        match self {
+            Setting::LeakySlope => matches!(config.act, Activation::LeakyRelu { .. }),
+            _ => true,
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// How the full batch is written where a batch size could be.
+pub const FULL_BATCH: &str = "full";
+
+/// One value of one setting.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Act(Activation),
+    Depth(usize),
+    Width(usize),
+    Init(Init),
+    Optimizer(OptimizerKind),
+    Lr(f32),
+    Steps(u64),
+    /// Rows per step; `None` for the full batch.
+    Batch(Option<usize>),
+    LeakySlope(f32),
+    Dataset(DatasetSpec),
+    Seed(u64),
+}
+
+impl Value {
+    /// The setting this is a value of.
+    pub fn setting(&self) -> Setting {
+        match self {
+            Value::Act(_) => Setting::Act,
+            Value::Depth(_) => Setting::Depth,
+            Value::Width(_) => Setting::Width,
+            Value::Init(_) => Setting::Init,
+            Value::Optimizer(_) => Setting::Optimizer,
+            Value::Lr(_) => Setting::Lr,
+            Value::Steps(_) => Setting::Steps,
+            Value::Batch(_) => Setting::Batch,
+            Value::LeakySlope(_) => Setting::LeakySlope,
+            Value::Dataset(_) => Setting::Dataset,
+            Value::Seed(_) => Setting::Seed,
+        }
+    }
+
+    /// Sets this value in `config`.
+    pub fn apply(&self, config: &mut TrainConfig) {
+        match self {
+            Value::Act(a) => {
+                config.act = match a {
+                    Activation::LeakyRelu { .. } => Activation::LeakyRelu {
+                        slope: config.leaky_slope,
+                    },
+                    other => *other,
+                }
+            }
+            Value::Depth(d) => config.depth = *d,
+            Value::Width(w) => config.width = *w,
+            Value::Init(i) => config.init = *i,
+            Value::Optimizer(o) => config.optimizer = *o,
+            Value::Lr(lr) => config.lr = *lr,
+            Value::Steps(s) => config.steps = *s,
+            Value::Batch(b) => config.batch = *b,
+            Value::LeakySlope(slope) => {
+                config.leaky_slope = *slope;
+                if let Activation::LeakyRelu { .. } = config.act {
+                    config.act = Activation::LeakyRelu { slope: *slope };
+                }
+            }
+            Value::Dataset(d) => config.dataset = d.clone(),
+            Value::Seed(s) => config.seed = *s,
+        }
+    }
+
+    /// The value as the HParams tab shows it: numbers as numbers (an `f32` as the
+    /// shortest decimal that reads back as it, so `0.1` stays 0.1 and does not become
+    /// 0.10000000149011612), names as strings; the batch is a string (`full` or a count).
+    pub fn hparam(&self) -> HParamValue {
+        match self {
+            Value::Depth(v) | Value::Width(v) => HParamValue::Num(*v as f64),
+            Value::Steps(v) | Value::Seed(v) => HParamValue::Num(*v as f64),
+            Value::Lr(v) | Value::LeakySlope(v) => HParamValue::Num(shortest_decimal(*v)),
+            _ => HParamValue::Str(self.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// The command-line spelling (`f32` values in their shortest exact form).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Act(a) => f.write_str(a.name()),
+            Value::Depth(v) | Value::Width(v) => write!(f, "{v}"),
+            Value::Init(i) => f.write_str(i.name()),
+            Value::Optimizer(o) => f.write_str(o.name()),
+            Value::Lr(v) | Value::LeakySlope(v) => write!(f, "{v}"),
+            Value::Steps(v) | Value::Seed(v) => write!(f, "{v}"),
+            Value::Batch(Some(b)) => write!(f, "{b}"),
+            Value::Batch(None) => f.write_str(FULL_BATCH),
+            Value::Dataset(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+/// `x` widened to `f64` through its shortest decimal form (`0.1f32` gives `0.1`).
+fn shortest_decimal(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
+}
+
+fn parse_act(text: &str) -> Result<Activation, String> {
+    // The slope is filled in from the config's leaky slope when the value is applied.
+    Activation::parse(text, 0.0).map_err(|e| e.to_string())
+}
+
+/// A whole number, 0 or more.
+fn whole<T: FromStr>(text: &str) -> Result<T, String> {
+    text.parse()
+        .map_err(|_| format!("'{text}' is not a whole number"))
+}
+
+/// A whole number, 1 or more.
+fn at_least_one<T: FromStr + PartialEq + From<u8>>(text: &str) -> Result<T, String> {
+    let value: T = whole(text)?;
+    if value == T::from(0) {
+        return Err("must be at least 1".into());
+    }
+    Ok(value)
+}
+
+/// A finite number.
+fn finite(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err("must be a finite number".into()),
+        Err(_) => Err(format!("'{text}' is not a number")),
+    }
+}
+
+/// A finite number above 0.
+fn positive(text: &str) -> Result<f32, String> {
+    let v = finite(text)?;
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err("must be greater than 0".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_reads_back_what_it_writes() {
+        let config = TrainConfig::lesson("unused");
+        for setting in Setting::ALL {
+            let value = setting.get(&config);
+            assert_eq!(value.setting(), setting);
+            assert_eq!(
+                setting.parse(&value.to_string()),
+                Ok(value.clone()),
+                "{setting}"
+            );
+            assert_eq!(Setting::from_key(setting.key()), Some(setting));
+            let mut copy = config.clone();
+            value.apply(&mut copy);
+            assert_eq!(copy, config, "{setting}");
+        }
+    }
+
+    #[test]
+    fn values_are_checked() {
+        let err = |s: Setting, text: &str| s.parse(text).unwrap_err();
+        assert_eq!(err(Setting::Depth, "0"), "must be at least 1");
+        assert_eq!(err(Setting::Depth, "-3"), "'-3' is not a whole number");
+        assert_eq!(err(Setting::Steps, "1e3"), "'1e3' is not a whole number");
+        assert_eq!(err(Setting::Lr, "0"), "must be greater than 0");
+        assert_eq!(err(Setting::Lr, "inf"), "must be a finite number");
+        assert_eq!(err(Setting::LeakySlope, "x"), "'x' is not a number");
+        assert_eq!(err(Setting::Batch, "0"), "must be at least 1");
+        assert_eq!(Setting::Batch.parse("full"), Ok(Value::Batch(None)));
+        assert_eq!(Setting::Seed.parse("0"), Ok(Value::Seed(0)));
+        assert!(err(Setting::Init, "zeros").contains("uniform, xavier, he"));
+    }
+
+    #[test]
+    fn hparams_keep_the_decimal_the_user_gave() {
+        assert_eq!(Value::Lr(0.1).hparam(), HParamValue::Num(0.1));
+        assert_eq!(Value::LeakySlope(0.01).hparam(), HParamValue::Num(0.01));
+        assert_eq!(Value::Depth(11).hparam(), HParamValue::Num(11.0));
+        assert_eq!(Value::Batch(None).hparam(), HParamValue::Str("full".into()));
+        assert_eq!(Value::Batch(Some(4)).hparam(), HParamValue::Str("4".into()));
+    }
+
+    #[test]
+    fn the_leaky_slope_matters_only_for_leaky_relu() {
+        let mut config = TrainConfig::lesson("unused");
+        assert!(!Setting::LeakySlope.matters(&config));
+        Value::LeakySlope(0.3).apply(&mut config);
+        assert_eq!(config.act, Activation::Sigmoid);
+        Value::Act(Activation::LeakyRelu { slope: 0.0 }).apply(&mut config);
+        assert_eq!(config.act, Activation::LeakyRelu { slope: 0.3 });
+        assert!(Setting::LeakySlope.matters(&config));
+    }
+}
