@@ -205,7 +205,7 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
         },
     );
     let stop = signals::install();
-    let plan = sweep.prepare().map_err(Failure::data)?;
+    let plan = sweep.prepare()?;
     let bar = report::BatchBar::new(!args.output.quiet, plan.total_steps(), plan.to_train());
     let result = plan.run(stop, &bar);
     bar.finish();
