@@ -85,6 +85,9 @@ pub enum Error {
     NoRuns { path: PathBuf },
 }
 
+/// The HParams group of a sweep's runs when only the seed varies (one configuration).
+pub const ALL_SEEDS_GROUP: &str = "all seeds";
+
 /// How a sweep is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SweepOptions {
@@ -127,6 +130,16 @@ impl Sweep {
             .into_runs()
             .into_iter()
             .filter(|r| options.shard.contains(r.index))
+            .map(|mut r| {
+                r.config.experiment = Some(experiment.clone());
+                let group = r.group();
+                r.config.hparams_group = Some(if group.is_empty() {
+                    ALL_SEEDS_GROUP.to_string()
+                } else {
+                    group
+                });
+                r
+            })
             .collect();
         Sweep {
             logdir,
@@ -215,7 +228,6 @@ impl Sweep {
             .map(|r| {
                 let mut c = r.config.clone();
                 c.overwrite = self.options.overwrite;
-                c.write_experiment = false;
                 c
             })
             .collect();
