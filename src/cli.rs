@@ -72,6 +72,18 @@ pub enum Command {
     /// summarise the success rate of each configuration.
     #[command(after_help = SWEEP_EXAMPLES)]
     Sweep(SweepArgs),
+    /// Print a shell completion script (e.g. `tbtrain completions bash > ~/.local/share/bash-completion/completions/tbtrain`).
+    Completions(CompletionsArgs),
+    /// Print the manual page in roff (e.g. `tbtrain man > ~/.local/share/man/man1/tbtrain.1`).
+    Man,
+}
+
+/// Flags of `tbtrain completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Flags of one training run.
