@@ -14,6 +14,7 @@ use std::time::Duration;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
+use tbtrain::sweep::spec::{experiment_for, owned_hparams};
 use tbtrain::sweep::{parse_list, Ranges, Shard, SweepSpec};
 use tbtrain::train::{Budget, Every, Schedule, Setting, TrainConfig, Value};
 
@@ -73,6 +74,18 @@ pub enum Command {
     /// summarise the success rate of each configuration.
     #[command(after_help = SWEEP_EXAMPLES)]
     Sweep(SweepArgs),
+    /// Print a shell completion script (e.g. `tbtrain completions bash > ~/.local/share/bash-completion/completions/tbtrain`).
+    Completions(CompletionsArgs),
+    /// Print the manual page in roff (e.g. `tbtrain man > ~/.local/share/man/man1/tbtrain.1`).
+    Man,
+}
+
+/// Flags of `tbtrain completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Flags of one training run.
@@ -94,7 +107,7 @@ pub struct OutputArgs {
     /// at first, then sparser; 200 in a sweep].
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = period)]
     pub log_every: Option<u64>,
-    /// Write histograms every N steps (0: never) [default: at most 50 steps, dense at
+    /// Write histograms every N steps (0: never) [default: at most 30 steps, dense at
     /// first; the first and last step in a sweep].
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = period)]
     pub hist_every: Option<u64>,
@@ -371,10 +384,11 @@ impl TrainArgs {
 }
 
 impl CompareArgs {
-    /// One configuration per activation, into `<logdir>/<act>`; none writes its own
-    /// hparams experiment (the comparison writes one for all).
+    /// One configuration per activation, into `<logdir>/<act>`, all with the same
+    /// hparams experiment (its `act` domain lists every activation compared).
     pub fn to_configs(&self) -> Vec<TrainConfig> {
-        self.acts
+        let mut configs: Vec<TrainConfig> = self
+            .acts
             .0
             .iter()
             .map(|act| {
@@ -385,7 +399,13 @@ impl CompareArgs {
                 config.logdir = self.logdir.join(act.to_string());
                 config
             })
-            .collect()
+            .collect();
+        let hparams: Vec<_> = configs.iter().map(owned_hparams).collect();
+        let experiment = experiment_for(&hparams);
+        for config in &mut configs {
+            config.experiment = Some(experiment.clone());
+        }
+        configs
     }
 }
 

@@ -11,9 +11,9 @@ use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, CompareArgs, InspectArgs, SweepArgs, TrainArgs};
+use cli::{Cli, Command, CompareArgs, CompletionsArgs, InspectArgs, SweepArgs, TrainArgs};
 use failure::{Failure, EXIT_USAGE};
 use tbtrain::sweep::{self, Shard, Sweep, SweepOptions};
 use tbtrain::train::{self, Outcome};
@@ -24,13 +24,19 @@ const EXIT_INTERRUPTED: u8 = 130;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(EXIT_USAGE)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return ExitCode::from(EXIT_USAGE);
+        }
+        // --help and --version: their text goes to standard output, which can fail.
+        Err(e) => {
+            return match print_out(&e.render().to_string()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(failure) => {
+                    print_error(&failure.message);
+                    ExitCode::from(failure.code)
+                }
+            }
         }
     };
     let result = match cli.command {
@@ -38,6 +44,8 @@ fn main() -> ExitCode {
         Some(Command::Inspect(args)) => run_inspect(&args),
         Some(Command::Compare(args)) => run_compare(&args),
         Some(Command::Sweep(args)) => run_sweep(&args),
+        Some(Command::Completions(args)) => run_completions(&args),
+        Some(Command::Man) => run_man(),
         None => run_train(&cli.train),
     };
     match result {
@@ -105,6 +113,24 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
             config.logdir.display()
         ))),
     }
+}
+
+/// `tbtrain completions SHELL`: the completion script on standard output.
+fn run_completions(args: &CompletionsArgs) -> Result<u8, Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "tbtrain", &mut script);
+    print_out(&String::from_utf8_lossy(&script))?;
+    Ok(0)
+}
+
+/// `tbtrain man`: the manual page (roff) on standard output.
+fn run_man() -> Result<u8, Failure> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .map_err(|e| Failure::data(format!("cannot render the manual page: {e}")))?;
+    print_out(&String::from_utf8_lossy(&page))?;
+    Ok(0)
 }
 
 fn run_inspect(args: &InspectArgs) -> Result<u8, Failure> {

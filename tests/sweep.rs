@@ -569,33 +569,43 @@ fn check_tensorboard(logdir: &Path, names: &[String], load_fast: bool) {
         let groups = tb.hparams_session_groups();
         let ended = groups["sessionGroups"].as_array().map_or(0, |g| {
             g.iter()
-                .filter(|g| g["sessions"][0]["status"] != "STATUS_UNKNOWN")
+                .flat_map(|g| g["sessions"].as_array().cloned().unwrap_or_default())
+                .filter(|s| s["status"] != "STATUS_UNKNOWN")
                 .count()
         });
         (ended == 12).then_some(())
     });
+    // One group per configuration (the run name without its seed), its seeds inside.
     let groups = tb.hparams_session_groups();
-    assert_eq!(groups["totalSize"], 12, "{label}: {groups:#}");
+    assert_eq!(groups["totalSize"], 4, "{label}: {groups:#}");
     let mut seen = BTreeSet::new();
     for group in groups["sessionGroups"].as_array().unwrap() {
         let name = group["name"].as_str().unwrap_or("?");
-        let (act, depth, seed) = parse_name(name);
+        let sessions = group["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 3, "{label}: {group:#}");
+        for session in sessions {
+            let run = session["name"].as_str().unwrap_or("?");
+            let (act, depth, _) = parse_name(run);
+            assert_eq!(
+                name,
+                format!("act={act},depth={depth}"),
+                "{label}: {group:#}"
+            );
+            assert_eq!(session["status"], "STATUS_SUCCESS", "{label}: {group:#}");
+            seen.insert(run.to_string());
+        }
+        let (act, depth, _) = parse_name(&format!("{name},seed=1"));
         assert_eq!(group["hparams"]["act"], json!(act), "{label}: {group:#}");
         assert_eq!(
             group["hparams"]["depth"],
             json!(depth),
             "{label}: {group:#}"
         );
-        assert_eq!(group["hparams"]["seed"], json!(seed), "{label}: {group:#}");
         assert_eq!(
             group["hparams"]["steps"],
             json!(300.0),
             "{label}: {group:#}"
         );
-        let session = &group["sessions"][0];
-        assert_eq!(session["name"], name, "{label}: {group:#}");
-        assert_eq!(session["status"], "STATUS_SUCCESS", "{label}: {group:#}");
-        seen.insert(name.to_string());
     }
     assert_eq!(seen, names.iter().cloned().collect(), "{label}");
 

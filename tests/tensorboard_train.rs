@@ -183,7 +183,7 @@ fn scalar_tags() -> BTreeSet<String> {
 fn histogram_tags() -> BTreeSet<String> {
     (1..=DEPTH)
         .flat_map(|k| {
-            ["weights", "biases", "activations", "gradients"].map(|kind| format!("layer{k}/{kind}"))
+            ["weights", "biases", "activations", "gradients"].map(|kind| format!("{kind}/layer{k}"))
         })
         .collect()
 }

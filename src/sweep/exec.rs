@@ -131,7 +131,7 @@ mod tests {
         let mut c = TrainConfig::lesson(dir.join(name));
         c.depth = depth;
         c.steps = steps;
-        c.write_experiment = false;
+        c.experiment = None;
         c.schedule = Budget::NONE;
         c
     }

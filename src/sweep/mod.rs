@@ -101,6 +101,9 @@ pub enum Error {
     NoRuns { path: PathBuf },
 }
 
+/// The HParams group of a sweep's runs when only the seed varies (one configuration).
+pub const ALL_SEEDS_GROUP: &str = "all seeds";
+
 /// How a sweep is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SweepOptions {
@@ -148,6 +151,16 @@ impl Sweep {
             .into_runs()
             .into_iter()
             .filter(|r| options.shard.contains(r.index))
+            .map(|mut r| {
+                r.config.experiment = Some(experiment.clone());
+                let group = r.group();
+                r.config.hparams_group = Some(if group.is_empty() {
+                    ALL_SEEDS_GROUP.to_string()
+                } else {
+                    group
+                });
+                r
+            })
             .collect();
         Sweep {
             logdir,
@@ -293,7 +306,6 @@ impl Plan<'_> {
                 let mut c = r.config.clone();
                 // Resumed: a run not kept may hold the files of its stopped try.
                 c.overwrite = options.overwrite || options.resume;
-                c.write_experiment = false;
                 c
             })
             .collect();

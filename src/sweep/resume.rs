@@ -68,10 +68,8 @@ mod tests {
     }
 
     fn train(run: &Run, stop: bool) {
-        let mut config = run.config.clone();
-        config.write_experiment = false;
         let data = crate::data::xor();
-        train::train(&config, &data, &AtomicBool::new(stop), &mut ()).unwrap();
+        train::train(&run.config, &data, &AtomicBool::new(stop), &mut ()).unwrap();
     }
 
     #[test]

@@ -57,9 +57,14 @@ pub struct TrainConfig {
     pub flush_interval: Duration,
     /// Remove the event files already in `logdir` instead of refusing to start.
     pub overwrite: bool,
-    /// Write the hparams experiment summary in this run (off when a sweep or a
-    /// comparison writes one experiment for all its runs).
-    pub write_experiment: bool,
+    /// The hparams experiment this run writes: by default [`single_run_experiment`];
+    /// a sweep or a comparison gives all its runs the same one, whose discrete domains
+    /// hold every value its runs take (TensorBoard uses the first experiment it finds).
+    pub experiment: Option<ExperimentSpec>,
+    /// The HParams group of this run's session (runs of one configuration that differ
+    /// only by seed share one, so the HParams tab shows one row over their seeds);
+    /// `None` for a group of its own.
+    pub hparams_group: Option<String>,
 }
 
 /// A setting whose value cannot be used.
@@ -93,6 +98,15 @@ impl TrainConfig {
     /// full ([`Budget::LESSON`]).
     pub fn lesson(logdir: impl Into<PathBuf>) -> Self {
         TrainConfig {
+            experiment: Some(single_run_experiment()),
+            ..Self::lesson_without_experiment(logdir.into())
+        }
+    }
+
+    /// [`TrainConfig::lesson`] with no experiment (what [`single_run_experiment`] reads
+    /// the settings' kinds from).
+    fn lesson_without_experiment(logdir: PathBuf) -> Self {
+        TrainConfig {
             depth: 11,
             width: 5,
             act: Activation::Sigmoid,
@@ -104,11 +118,12 @@ impl TrainConfig {
             seed: DEFAULT_SEED,
             dataset: DatasetSpec::Xor,
             batch: None,
-            logdir: logdir.into(),
+            logdir,
             schedule: Budget::LESSON,
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             overwrite: false,
-            write_experiment: true,
+            experiment: None,
+            hparams_group: None,
         }
     }
 
@@ -194,7 +209,7 @@ impl TrainConfig {
 /// The type matters to the HParams tab: a number typed `FLOAT64` gets an interval filter
 /// and a numeric axis; an untyped one gets no filter and is plotted as a category.
 pub fn single_run_experiment() -> ExperimentSpec {
-    let lesson = TrainConfig::lesson("");
+    let lesson = TrainConfig::lesson_without_experiment(PathBuf::new());
     ExperimentSpec {
         hparams: Setting::ALL
             .into_iter()

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{boundary, graph, single_run_experiment, Error, Outcome, RunReport, TrainConfig};
+use super::{boundary, graph, Error, Outcome, RunReport, TrainConfig};
 use crate::data::Dataset;
 use crate::events::WriterOptions;
 use crate::nn::{Mlp, Workspace};
@@ -45,18 +45,18 @@ impl RunLog {
         let hist_tags = (1..=depth)
             .map(|k| {
                 [
-                    format!("layer{k}/weights"),
-                    format!("layer{k}/biases"),
-                    format!("layer{k}/activations"),
-                    format!("layer{k}/gradients"),
+                    format!("weights/layer{k}"),
+                    format!("biases/layer{k}"),
+                    format!("activations/layer{k}"),
+                    format!("gradients/layer{k}"),
                 ]
             })
             .collect();
 
-        if config.write_experiment {
-            writer.add_hparams_experiment(&single_run_experiment())?;
+        if let Some(experiment) = &config.experiment {
+            writer.add_hparams_experiment(experiment)?;
         }
-        writer.add_hparams_start(&config.hparams(), None)?;
+        writer.add_hparams_start(&config.hparams(), config.hparams_group.as_deref())?;
         let widths: Vec<usize> = mlp.layers().iter().map(|l| l.fan_out()).collect();
         writer.add_graph(&graph::build(&graph::GraphSpec {
             inputs: data.features(),
