@@ -164,6 +164,9 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
         return Ok(0);
     };
     let data = tbtrain::data::load(&first.dataset, first.seed).map_err(Failure::data)?;
+    for config in &configs {
+        config.validate(data.len(), data.features())?;
+    }
     if data.features() == 0 {
         return Err(Failure::data("the dataset has no feature columns"));
     }
@@ -220,6 +223,15 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
         return run_summarize(args);
     }
     let spec = args.to_spec()?;
+    if spec.collapsed() > 0 && !args.output.quiet {
+        print_error(&format!(
+            "note: {} combinations of the lists were the same run as another and run once \
+             ({} changes only leaky-relu runs); {} runs",
+            spec.collapsed(),
+            failure::flag(tbtrain::train::Setting::LeakySlope),
+            spec.len()
+        ));
+    }
     let shard = args.shard.unwrap_or(Shard::ALL);
     let sweep = Sweep::new(
         spec,

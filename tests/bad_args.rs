@@ -203,6 +203,37 @@ const CASES: &[Case] = &[
         first_line: &["'--shard <K/N>'", "K must be less than N"],
     },
     Case {
+        name: "sweep of a network too large for memory",
+        args: &["sweep", "--width", "5,1000000000", "--steps", "10"],
+        files: &[],
+        code: USAGE,
+        first_line: &[
+            "a network of width 1000000000 and depth 11",
+            "use a smaller --width, --depth or --batch",
+        ],
+    },
+    Case {
+        name: "compare of a network too large for memory",
+        args: &["compare", "--width", "1000000000", "--steps", "10"],
+        files: &[],
+        code: USAGE,
+        first_line: &["a network of width 1000000000 and depth 11"],
+    },
+    Case {
+        name: "sweep over a bad csv",
+        args: &["sweep", "--dataset", "xor,csv:bad.csv", "--steps", "10"],
+        files: &[("bad.csv", "x,y,label\n0,0,0\n1,one,1\n")],
+        code: DATA,
+        first_line: &["tbtrain: --dataset csv:bad.csv: bad.csv:3: column 2: `one` is not a number"],
+    },
+    Case {
+        name: "compare over a bad csv",
+        args: &["compare", "--dataset", "csv:bad.csv", "--steps", "10"],
+        files: &[("bad.csv", "x,y,label\n0,0,0\n1,one,1\n")],
+        code: DATA,
+        first_line: &["tbtrain: bad.csv:3: column 2: `one` is not a number"],
+    },
+    Case {
         name: "sweep with an empty list",
         args: &["sweep", "--act", ""],
         files: &[],

@@ -22,7 +22,7 @@
 //! others again, replacing only their own event files, so that its summary is the one an
 //! uninterrupted sweep writes.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -202,13 +202,30 @@ impl Sweep {
             self.check_unused()?;
             vec![None; self.runs.len()]
         };
-        let mut seen = HashSet::new();
+        // Every check a single run makes before it creates a file, made for every run to
+        // train before any file exists: the data loads, and the network fits (a
+        // dataset's shape is the same for every seed).
+        let mut shapes: HashMap<String, (usize, usize)> = HashMap::new();
         for (run, _) in self.runs.iter().zip(&kept).filter(|(_, k)| k.is_none()) {
             let dataset = run.config.dataset.to_string();
-            if seen.insert(dataset.clone()) {
-                data::load(&run.config.dataset, run.config.seed)
-                    .map_err(|source| Error::Data { dataset, source })?;
-            }
+            let (rows, features) = match shapes.get(&dataset) {
+                Some(&shape) => shape,
+                None => {
+                    let data =
+                        data::load(&run.config.dataset, run.config.seed).map_err(|source| {
+                            Error::Data {
+                                dataset: dataset.clone(),
+                                source,
+                            }
+                        })?;
+                    let shape = (data.len(), data.features());
+                    shapes.insert(dataset, shape);
+                    shape
+                }
+            };
+            run.config
+                .validate(rows, features)
+                .map_err(|e| Error::Train(train::Error::Config(e)))?;
         }
         if self.writes_summary() && (self.options.overwrite || self.options.resume) {
             disk::remove_root_events(self.logdir())?;
