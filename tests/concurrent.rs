@@ -8,7 +8,8 @@ mod common;
 mod support;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::Duration;
 
@@ -16,7 +17,22 @@ use tbtrain::events::WriterOptions;
 use tbtrain::proto::hparams::Status;
 use tbtrain::{EventReader, SummaryWriter};
 
+use common::harness::Need;
 use support::{event_files, read_file, read_run, tbtrain};
+
+fn main() {
+    let conclusion = common::harness::run(vec![
+        trial!(concurrent_writers_get_separate_files_that_all_read_back),
+        trial!(
+            tensorboard_serves_every_concurrent_series_to_its_last_step,
+            Need::TensorBoard
+        ),
+    ]);
+    if let Some(dir) = LOGDIR.get() {
+        let _ = fs::remove_dir_all(dir);
+    }
+    conclusion.exit()
+}
 
 const TRAIN_STEPS: i64 = 4000;
 const WRITER_STEPS: i64 = 5000;
@@ -109,27 +125,40 @@ fn two_writers_one_directory(dir: &Path) {
     assert_eq!(tags, ["writer0/value", "writer1/value"]);
 }
 
-#[test]
-fn concurrent_writers_get_separate_files_that_all_load() {
-    let logdir = tempfile::tempdir().unwrap();
-    let shared = logdir.path().join("shared");
-    fs::create_dir(&shared).unwrap();
-    thread::scope(|s| {
-        s.spawn(|| two_writers_one_directory(&shared));
-        two_trainers(logdir.path());
-    });
+/// The logdir both tests read: runs `a` and `b` of two `tbtrain` processes that trained at
+/// the same time, and `shared`, written by two `SummaryWriter`s from two threads, while
+/// the trainers ran. Made once per test process (every writer's own checks pass first),
+/// removed by `main` after the tests.
+static LOGDIR: OnceLock<PathBuf> = OnceLock::new();
 
-    let reports = tbtrain::inspect::scan(logdir.path()).unwrap();
+fn logdir() -> &'static Path {
+    LOGDIR.get_or_init(|| {
+        let logdir = tempfile::Builder::new()
+            .prefix("tbtrain-concurrent-")
+            .tempdir()
+            .unwrap();
+        let shared = logdir.path().join("shared");
+        fs::create_dir(&shared).unwrap();
+        thread::scope(|s| {
+            s.spawn(|| two_writers_one_directory(&shared));
+            two_trainers(logdir.path());
+        });
+        // Kept until `main` removes it: the other test reads it too.
+        logdir.keep()
+    })
+}
+
+fn concurrent_writers_get_separate_files_that_all_read_back() {
+    let reports = tbtrain::inspect::scan(logdir()).unwrap();
     let runs: Vec<(&str, usize, usize)> = reports
         .iter()
         .map(|r| (r.run.as_str(), r.files, r.problems.len()))
         .collect();
     assert_eq!(runs, [("a", 1, 0), ("b", 1, 0), ("shared", 2, 0)]);
+}
 
-    let Some(_) = common::require_tensorboard() else {
-        return;
-    };
-    let mut tb = common::TensorBoard::start(logdir.path(), true);
+fn tensorboard_serves_every_concurrent_series_to_its_last_step() {
+    let mut tb = common::TensorBoard::start(logdir(), true);
     tb.wait_for_runs(&["a", "b", "shared"], Duration::from_secs(60));
     for (run, tag, last) in [
         ("a", "cost", TRAIN_STEPS - 1),

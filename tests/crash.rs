@@ -14,21 +14,37 @@
 //! must serve their `cost` scalars up to the last step our reader found and log no
 //! checksum or read error (the Python loader's debug note that a file ends in a partial
 //! record, which it retries later, is the one line allowed).
-#![cfg(unix)]
-
 mod common;
 mod support;
 
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use common::harness::Need;
 use support::{event_files, read_file, tbtrain};
+
+fn main() {
+    let conclusion = common::harness::run(vec![
+        trial!(sigkill_at_random_moments_loses_nothing_flushed),
+        trial!(
+            tensorboard_reads_the_killed_runs_with_both_loaders,
+            Need::TensorBoard
+        ),
+        trial!(partial_record_note_is_told_apart_from_a_checksum_error),
+    ]);
+    if let Some(kills) = KILLS_MADE.get() {
+        let _ = fs::remove_dir_all(&kills.root);
+    }
+    conclusion.exit()
+}
 
 const KILLS: usize = 22;
 const SEED: u64 = 20_251_129;
@@ -128,6 +144,8 @@ fn kill_and_check(root: &Path, kill: Kill) -> Killed {
     child.kill().unwrap();
     let status = child.wait().unwrap();
     let elapsed = started.elapsed();
+    // (Elsewhere `kill` is TerminateProcess, as abrupt, with no signal to check.)
+    #[cfg(unix)]
     assert_eq!(
         status.signal(),
         Some(libc::SIGKILL),
@@ -194,55 +212,74 @@ fn check_run(dir: &Path, kill: Kill, elapsed: Duration) -> Killed {
     killed
 }
 
-#[test]
-fn sigkill_at_random_moments_loses_nothing_flushed() {
-    let root = tempfile::tempdir().unwrap();
-    let kills = plan();
-    let start = Instant::now();
-    // Two at a time: the kills are what takes time, not the CPU.
-    let mut results: Vec<Killed> = thread::scope(|s| {
-        let workers: Vec<_> = (0..2)
-            .map(|w| {
-                let kills = &kills;
-                let root = root.path();
-                s.spawn(move || {
-                    kills
-                        .iter()
-                        .filter(|k| k.index % 2 == w)
-                        .map(|&k| kill_and_check(root, k))
-                        .collect::<Vec<_>>()
+/// The kills, made once per test process for both tests: the root holding the runs kept
+/// for TensorBoard (removed by `main` after the tests) and what every kill left.
+struct Kills {
+    root: PathBuf,
+    results: Vec<Killed>,
+}
+
+static KILLS_MADE: OnceLock<Kills> = OnceLock::new();
+
+fn kills() -> &'static Kills {
+    KILLS_MADE.get_or_init(|| {
+        let root = tempfile::Builder::new()
+            .prefix("tbtrain-crash-")
+            .tempdir()
+            .unwrap();
+        let kills = plan();
+        let start = Instant::now();
+        // Two at a time: the kills are what takes time, not the CPU.
+        let mut results: Vec<Killed> = thread::scope(|s| {
+            let workers: Vec<_> = (0..2)
+                .map(|w| {
+                    let kills = &kills;
+                    let root = root.path();
+                    s.spawn(move || {
+                        kills
+                            .iter()
+                            .filter(|k| k.index % 2 == w)
+                            .map(|&k| kill_and_check(root, k))
+                            .collect::<Vec<_>>()
+                    })
                 })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    results.sort_by_key(|k| k.kill.index);
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        results.sort_by_key(|k| k.kill.index);
+        eprintln!(
+            "kills and reads took {:?}; runs for TensorBoard: {:?}",
+            start.elapsed(),
+            results
+                .iter()
+                .take(FOR_TENSORBOARD)
+                .map(|k| (&k.run, k.cost_steps, k.truncated))
+                .collect::<Vec<_>>()
+        );
+        Kills {
+            root: root.keep(),
+            results,
+        }
+    })
+}
+
+fn sigkill_at_random_moments_loses_nothing_flushed() {
+    let Kills { root, results } = kills();
     assert_eq!(results.len(), KILLS);
     let truncated = results.iter().filter(|k| k.truncated).count();
     eprintln!(
         "{KILLS} kills, {truncated} left a truncated last record; cost steps on disk: {:?}",
         results.iter().map(|k| k.cost_steps).collect::<Vec<_>>()
     );
-
     assert!(
         truncated >= 1,
         "no kill cut a record: the test did not test truncation"
     );
-    eprintln!(
-        "kills and reads took {:?}; runs for TensorBoard: {:?}",
-        start.elapsed(),
-        results
-            .iter()
-            .take(FOR_TENSORBOARD)
-            .map(|k| (&k.run, k.cost_steps, k.truncated))
-            .collect::<Vec<_>>()
-    );
-    let kept: Vec<&Killed> = results.iter().take(FOR_TENSORBOARD).collect();
     // `tbtrain inspect` agrees: every kept run, at most one problem each, a truncation.
-    let reports = tbtrain::inspect::scan(root.path()).unwrap();
+    let reports = tbtrain::inspect::scan(root).unwrap();
     assert_eq!(reports.len(), FOR_TENSORBOARD);
     for report in &reports {
         assert!(
@@ -256,17 +293,16 @@ fn sigkill_at_random_moments_loses_nothing_flushed() {
             report.problems
         );
     }
+}
 
-    let Some(_) = common::require_tensorboard() else {
-        return;
-    };
-    let root_path: PathBuf = root.path().to_path_buf();
+fn tensorboard_reads_the_killed_runs_with_both_loaders() {
+    let Kills { root, results } = kills();
+    let kept: Vec<&Killed> = results.iter().take(FOR_TENSORBOARD).collect();
     let tb_start = Instant::now();
     thread::scope(|s| {
         for load_fast in [true, false] {
             let kept = &kept;
-            let root_path = &root_path;
-            s.spawn(move || check_tensorboard(root_path, kept, load_fast));
+            s.spawn(move || check_tensorboard(root, kept, load_fast));
         }
     });
     eprintln!("TensorBoard checks took {:?}", tb_start.elapsed());
@@ -333,7 +369,6 @@ fn check_tensorboard(logdir: &Path, kept: &[&Killed], load_fast: bool) {
     );
 }
 
-#[test]
 fn partial_record_note_is_told_apart_from_a_checksum_error() {
     assert!(is_partial_record_note(
         "I1129 18:28:15.183048 1403 event_file_loader.py:186] Truncated record in /x/e \

@@ -1,15 +1,30 @@
 //! Our reader and `inspect` on event files written by other people's writers:
 //! tensorboardX and the `tensorboard` package itself (through the project's Python venv)
 //! and the `tensorboard-rs` crate. Counts, steps and values must come back exactly.
+//!
+//! The Python writers are the venv's (`scripts/setup-venv.sh`); without them that test
+//! is reported as ignored with the reason, or fails when `TBTRAIN_REQUIRE_TENSORBOARD=1`.
+
+mod common;
 
 use std::collections::HashMap;
-use std::env;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tbtrain::events::EventReader;
 use tbtrain::inspect::{self, RunReport, TagKind};
 use tbtrain::proto::event;
+
+use common::harness::Need;
+
+fn main() {
+    common::harness::main(vec![
+        trial!(
+            reads_tensorboardx_and_tensorboard_files,
+            Need::PythonWriters
+        ),
+        trial!(reads_tensorboard_rs_files),
+    ]);
+}
 
 /// One tag as (run, tag, kind, count, first step, last step, last value).
 type Row = (String, String, TagKind, u64, i64, i64, Option<f64>);
@@ -42,31 +57,6 @@ fn row(
     last: Option<f64>,
 ) -> Row {
     (run.into(), tag.into(), kind, count, steps.0, steps.1, last)
-}
-
-/// The venv's Python if it has tensorboardX and tensorboard. Otherwise a loud skip, or a
-/// failure when `TBTRAIN_REQUIRE_TENSORBOARD=1`.
-fn python_with_tensorboard() -> Option<PathBuf> {
-    let python = env::var_os("TBTRAIN_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    let usable = Command::new(&python)
-        .args(["-c", "import tensorboardX, tensorboard, numpy"])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if usable {
-        return Some(python);
-    }
-    let message = format!(
-        "SKIPPED: interop with tensorboardX needs {} with tensorboardX, tensorboard and numpy \
-         (set up the venv with scripts/setup-venv.sh, or point TBTRAIN_PYTHON at a Python)",
-        python.display()
-    );
-    if env::var("TBTRAIN_REQUIRE_TENSORBOARD").as_deref() == Ok("1") {
-        panic!("{message}");
-    }
-    eprintln!("{message}");
-    None
 }
 
 /// Writes with tensorboardX into `<out>/tbx` and with TensorBoard's own writer and
@@ -108,11 +98,8 @@ w.add_event(event_pb2.Event(wall_time=31.0, step=9, summary=text_v2.text_pb("t",
 w.close()
 "#;
 
-#[test]
 fn reads_tensorboardx_and_tensorboard_files() {
-    let Some(python) = python_with_tensorboard() else {
-        return;
-    };
+    let python = common::python();
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(&python)
         .args(["-c", PYTHON_WRITER])
@@ -210,7 +197,6 @@ fn reads_tensorboardx_and_tensorboard_files() {
     );
 }
 
-#[test]
 fn reads_tensorboard_rs_files() {
     use tensorboard_rs::summary_writer::SummaryWriter;
     let dir = tempfile::tempdir().unwrap();

@@ -17,10 +17,26 @@ use std::thread;
 
 use serde_json::{json, Value};
 
+use common::harness::Need;
 use common::{TensorBoard, DEFAULT_TIMEOUT};
 use tbtrain::inspect::last_scalars;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tbtrain");
+
+fn main() {
+    common::harness::main(vec![
+        trial!(sweep_makes_one_directory_per_run_and_a_summary_that_matches_them),
+        trial!(shards_split_the_sweep_and_summarize_only_rebuilds_the_printed_summary),
+        trial!(a_diverging_configuration_is_counted_and_the_sweep_goes_on),
+        trial!(usage_errors_name_the_flag),
+        trial!(a_used_logdir_is_refused_unless_overwrite),
+        trial!(compare_trains_side_by_side_and_refuses_a_used_logdir),
+        trial!(
+            tensorboard_lists_every_session_and_the_swept_domains,
+            Need::TensorBoard
+        ),
+    ]);
+}
 
 /// The flags of the shared sweep (without `--logdir`).
 const SWEEP: [&str; 10] = [
@@ -126,7 +142,6 @@ fn final_value(run: &Path, tag: &str) -> f64 {
         .1
 }
 
-#[test]
 fn sweep_makes_one_directory_per_run_and_a_summary_that_matches_them() {
     let fx = fixture();
     let names = expected_names();
@@ -217,7 +232,6 @@ fn sweep_makes_one_directory_per_run_and_a_summary_that_matches_them() {
     );
 }
 
-#[test]
 fn shards_split_the_sweep_and_summarize_only_rebuilds_the_printed_summary() {
     let fx = fixture();
     let dir = tempfile::tempdir().unwrap();
@@ -288,7 +302,6 @@ fn shards_split_the_sweep_and_summarize_only_rebuilds_the_printed_summary() {
     assert_eq!(summary_block(&again), summary_block(&fx.stdout));
 }
 
-#[test]
 fn a_diverging_configuration_is_counted_and_the_sweep_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let l = dir.path().to_str().unwrap();
@@ -352,7 +365,6 @@ fn a_diverging_configuration_is_counted_and_the_sweep_goes_on() {
     assert_eq!(summary_block(&rebuilt), block);
 }
 
-#[test]
 fn usage_errors_name_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let l = dir.path().to_str().unwrap();
@@ -394,7 +406,6 @@ fn usage_errors_name_the_flag() {
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
-#[test]
 fn a_used_logdir_is_refused_unless_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     let l = dir.path().to_str().unwrap();
@@ -429,7 +440,6 @@ fn a_used_logdir_is_refused_unless_overwrite() {
     assert_eq!(out.status.code(), Some(1));
 }
 
-#[test]
 fn compare_trains_side_by_side_and_refuses_a_used_logdir() {
     let dir = tempfile::tempdir().unwrap();
     let l = dir.path().to_str().unwrap();
@@ -488,11 +498,7 @@ fn compare_trains_side_by_side_and_refuses_a_used_logdir() {
     );
 }
 
-#[test]
 fn tensorboard_lists_every_session_and_the_swept_domains() {
-    let Some(_) = common::require_tensorboard() else {
-        return;
-    };
     let fx = fixture();
     let names = expected_names();
     thread::scope(|s| {

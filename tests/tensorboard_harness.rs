@@ -12,11 +12,23 @@ use std::path::Path;
 use std::thread;
 use std::time::Duration;
 
+use common::harness::Need;
 use common::{TensorBoard, DEFAULT_TIMEOUT};
 use tbtrain::proto::{event, summary, Event, Summary};
 use tbtrain::EventWriter;
 
-#[test]
+fn main() {
+    common::harness::main(vec![
+        trial!(query_percent_encodes_everything_but_unreserved_characters),
+        trial!(parses_content_length_and_chunked_responses),
+        trial!(finds_the_port_and_the_problem_lines_of_a_server_log),
+        trial!(
+            live_harness_reads_scalars_reports_crc_errors_and_kills_the_server,
+            Need::TensorBoard
+        ),
+    ]);
+}
+
 fn query_percent_encodes_everything_but_unreserved_characters() {
     assert_eq!(
         common::query(&[("run", "a b/c"), ("tag", "x_y.z~-")]),
@@ -24,7 +36,6 @@ fn query_percent_encodes_everything_but_unreserved_characters() {
     );
 }
 
-#[test]
 fn parses_content_length_and_chunked_responses() {
     let plain = common::parse_response(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n[]").unwrap();
     assert_eq!((plain.status, plain.body.as_slice()), (200, &b"[]"[..]));
@@ -41,7 +52,6 @@ fn parses_content_length_and_chunked_responses() {
     assert_eq!(short.unwrap_err(), "Content-Length says 5 bytes, got 2");
 }
 
-#[test]
 fn finds_the_port_and_the_problem_lines_of_a_server_log() {
     let log = "TensorFlow installation not found - running with reduced feature set.\n\
                TensorBoard 2.21.0 at http://127.0.0.1:40123/ (Press CTRL+C to quit)\n";
@@ -90,11 +100,7 @@ fn write_run(logdir: &Path, run: &str, values: &[f32]) -> std::path::PathBuf {
     path
 }
 
-#[test]
 fn live_harness_reads_scalars_reports_crc_errors_and_kills_the_server() {
-    let Some(_) = common::require_tensorboard() else {
-        return;
-    };
     let logdir = tempfile::tempdir().unwrap();
     write_run(logdir.path(), "good", &[0.5, 0.1, -3.25]);
     let bad = write_run(logdir.path(), "bad", &[1.0, 2.0]);

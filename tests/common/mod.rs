@@ -2,9 +2,12 @@
 //! TensorBoard (the Python package, started as a subprocess), not a re-implementation.
 //!
 //! Each test file includes this module with `mod common;`. What it offers:
+//! - [`harness`]: the runner of the `harness = false` test targets, and the one place
+//!   that decides what a test does when what it needs (TensorBoard, its Python writers,
+//!   a browser) is missing: reported as ignored with the reason, or a failure when
+//!   `TBTRAIN_REQUIRE_TENSORBOARD=1` / `TBTRAIN_REQUIRE_BROWSER=1` (as in CI);
 //! - discovery of the Python virtualenv made by `scripts/setup-venv.sh`: [`venv_dir`],
-//!   [`python`], [`tensorboard_bin`], and [`require_tensorboard`], which skips loudly
-//!   (or fails, when `TBTRAIN_REQUIRE_TENSORBOARD=1`, as in CI) when it is missing;
+//!   [`python`], [`tensorboard_bin`];
 //! - [`TensorBoard`]: one server on 127.0.0.1 and an OS-chosen free port, reading one
 //!   logdir with either loader (`--load_fast=true`, the Rust data server, or `false`, the
 //!   Python one), its output captured to a file, always killed by pid when dropped;
@@ -19,6 +22,8 @@
 
 #![allow(dead_code)]
 
+pub mod harness;
+
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -32,8 +37,6 @@ use serde_json::{json, Value};
 
 /// Environment variable naming the virtualenv; default `<CARGO_MANIFEST_DIR>/.venv`.
 pub const VENV_ENV: &str = "TBTRAIN_VENV";
-/// Environment variable that turns a missing TensorBoard from a skip into a failure.
-pub const REQUIRE_ENV: &str = "TBTRAIN_REQUIRE_TENSORBOARD";
 /// How long starting the server, or any other wait, may take before the test fails.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Socket read/write timeout of one HTTP request.
@@ -72,41 +75,6 @@ pub fn python() -> PathBuf {
 /// The venv's `tensorboard` entry point, `<venv>/bin/tensorboard` (may not exist).
 pub fn tensorboard_bin() -> PathBuf {
     venv_dir().join("bin").join("tensorboard")
-}
-
-/// True when `TBTRAIN_REQUIRE_TENSORBOARD=1`.
-pub fn tensorboard_required() -> bool {
-    std::env::var(REQUIRE_ENV).is_ok_and(|v| v.trim() == "1")
-}
-
-/// Returns the `tensorboard` executable if the venv has one. If not, prints
-/// `SKIPPED: real TensorBoard not found at ...; run scripts/setup-venv.sh` to stderr
-/// and returns `None` (the test should return early), or panics with that message when
-/// `TBTRAIN_REQUIRE_TENSORBOARD=1`.
-///
-/// Use as `let Some(_) = common::require_tensorboard() else { return };`.
-pub fn require_tensorboard() -> Option<PathBuf> {
-    let python = python();
-    let tensorboard = tensorboard_bin();
-    if python.is_file() && tensorboard.is_file() {
-        return Some(tensorboard);
-    }
-    let missing = if python.is_file() {
-        &tensorboard
-    } else {
-        &python
-    };
-    let message = format!(
-        "SKIPPED: real TensorBoard not found at {} ({} is missing); run scripts/setup-venv.sh \
-         (venv from ${VENV_ENV}, default <repo>/.venv)",
-        tensorboard.display(),
-        missing.display()
-    );
-    if tensorboard_required() {
-        panic!("{message} [{REQUIRE_ENV}=1 makes this a failure]");
-    }
-    eprintln!("\n!!!!!!!!!! {message} !!!!!!!!!!\n");
-    None
 }
 
 /// Percent-encodes `params` into a query string `k1=v1&k2=v2` (RFC 3986 unreserved
@@ -333,8 +301,9 @@ pub struct TensorBoard {
 
 impl TensorBoard {
     /// Starts TensorBoard on `logdir` and waits (up to [`DEFAULT_TIMEOUT`]) until it
-    /// serves `/data/runs` with status 200. Panics if the venv is missing (call
-    /// [`require_tensorboard`] first), if the server exits, or on timeout, quoting the log.
+    /// serves `/data/runs` with status 200. Panics if the venv is missing (a test that
+    /// starts one declares [`harness::Need::TensorBoard`]), if the server exits, or on
+    /// timeout, quoting the log.
     pub fn start(logdir: &Path, load_fast: bool) -> TensorBoard {
         Self::start_with_args(logdir, load_fast, &[])
     }
@@ -345,8 +314,8 @@ impl TensorBoard {
         let program = tensorboard_bin();
         assert!(
             program.is_file(),
-            "TensorBoard::start: {} does not exist; run scripts/setup-venv.sh (and call \
-             common::require_tensorboard() before starting a server)",
+            "TensorBoard::start: {} does not exist; run scripts/setup-venv.sh (and declare \
+             Need::TensorBoard in the test's trial!)",
             program.display()
         );
         let scratch = tempfile::Builder::new()
