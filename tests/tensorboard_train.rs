@@ -186,11 +186,7 @@ fn scalar_tags() -> BTreeSet<String> {
 }
 
 fn histogram_tags() -> BTreeSet<String> {
-    (1..=DEPTH)
-        .flat_map(|k| {
-            ["weights", "biases", "activations", "gradients"].map(|kind| format!("{kind}/layer{k}"))
-        })
-        .collect()
+    (1..=DEPTH).flat_map(train::tags::histograms).collect()
 }
 
 /// What the files must hold, before TensorBoard is asked (so a failure below is

@@ -80,7 +80,7 @@ async function shoot(page, locator, name) {
 
     // Distributions (the histograms over time) of the first and last layer's gradients.
     page = await open(browser,
-      '#distributions&tagFilter=' + encodeURIComponent('^layer(1|11)/gradients$'), 1400, 900);
+      '#distributions&tagFilter=' + encodeURIComponent('^gradients/layer(1|11)$'), 1400, 900);
     await shoot(page, page.locator('tf-category-paginated-view').first(), 'gradient-distributions.png');
 
     // Graphs: one scope per layer; layer1 expanded to show its ops.

@@ -21,7 +21,7 @@ pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The scalar tags a run writes besides `grad_norm/layer*`, and the metrics of its
 /// hparams session.
-pub const METRIC_TAGS: [&str; 2] = ["cost", "accuracy"];
+pub const METRIC_TAGS: [&str; 2] = [super::tags::COST, super::tags::ACCURACY];
 
 /// Everything that defines one training run.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{boundary, graph, Error, Outcome, RunReport, TrainConfig};
+use super::{boundary, graph, tags, Error, Outcome, RunReport, TrainConfig};
 use crate::data::Dataset;
 use crate::events::WriterOptions;
 use crate::nn::{Mlp, Workspace};
@@ -41,17 +41,8 @@ impl RunLog {
     ) -> Result<RunLog, Error> {
         let mut writer = SummaryWriter::with_options(&config.logdir, options)?;
         let depth = mlp.depth();
-        let grad_tags = (1..=depth).map(|k| format!("grad_norm/layer{k}")).collect();
-        let hist_tags = (1..=depth)
-            .map(|k| {
-                [
-                    format!("weights/layer{k}"),
-                    format!("biases/layer{k}"),
-                    format!("activations/layer{k}"),
-                    format!("gradients/layer{k}"),
-                ]
-            })
-            .collect();
+        let grad_tags = (1..=depth).map(tags::grad_norm).collect();
+        let hist_tags = (1..=depth).map(tags::histograms).collect();
 
         if let Some(experiment) = &config.experiment {
             writer.add_hparams_experiment(experiment)?;
@@ -66,13 +57,13 @@ impl RunLog {
             optimizer_op: graph::optimizer_op(config.optimizer),
         }))?;
         writer.add_custom_scalars(&layout::multiline(
-            "vanishing gradient",
+            tags::GRAD_NORM_CHART,
             &[(
                 "gradient norm per layer (dCost/dW)",
-                vec![r"grad_norm/layer\d+".to_string()],
+                vec![tags::GRAD_NORM_PATTERN.to_string()],
             )],
         ))?;
-        writer.add_text("config", &config.markdown(), 0)?;
+        writer.add_text(tags::CONFIG, &config.markdown(), 0)?;
         Ok(RunLog {
             writer,
             grad_tags,
@@ -84,8 +75,9 @@ impl RunLog {
 
     pub(super) fn scalars(&mut self, ws: &Workspace, cost: f32, step: u64) -> Result<(), Error> {
         let step = step as i64;
-        self.writer.add_scalar("cost", cost, step)?;
-        self.writer.add_scalar("accuracy", ws.accuracy(), step)?;
+        self.writer.add_scalar(tags::COST, cost, step)?;
+        self.writer
+            .add_scalar(tags::ACCURACY, ws.accuracy(), step)?;
         for (k, tag) in self.grad_tags.iter().enumerate() {
             let norm = ws.grad_norm(k).unwrap_or(f32::NAN);
             self.writer.add_scalar(tag, norm, step)?;
@@ -124,7 +116,7 @@ impl RunLog {
             let rgb = painter.paint(mlp);
             let size = boundary::SIZE as u32;
             self.writer
-                .add_image("decision_boundary", &rgb, size, size, step as i64)?;
+                .add_image(tags::DECISION_BOUNDARY, &rgb, size, size, step as i64)?;
         }
         Ok(())
     }
@@ -163,7 +155,8 @@ impl RunLog {
                 let _ = write!(md, "\n\n**interrupted** before step {step}");
             }
         }
-        self.writer.add_text("predictions", &md, last_step.max(0))?;
+        self.writer
+            .add_text(tags::PREDICTIONS, &md, last_step.max(0))?;
         self.final_scalars(report)?;
         let status = if report.outcome == Outcome::Completed {
             Status::Success

@@ -15,7 +15,8 @@
 //! - [`run`]: the loop itself; `log`: what each tag holds;
 //! - [`logdir`]: the run directory check;
 //! - [`graph`], [`boundary`]: the Graphs tab's graph and the decision-boundary picture;
-//! - [`limits`]: how big a run may be.
+//! - [`limits`]: how big a run may be;
+//! - [`tags`]: the name of everything a run logs, and why.
 
 pub mod boundary;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod logdir;
 pub mod plan;
 mod run;
 pub mod settings;
+pub mod tags;
 
 use std::path::PathBuf;
 use std::time::Duration;

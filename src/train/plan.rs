@@ -43,7 +43,7 @@ impl fmt::Display for Every {
 pub struct Schedule {
     /// `cost`, `accuracy`, `grad_norm/layer*`.
     pub scalars: Every,
-    /// `weights/layerK`, `biases/layerK`, `activations/layerK`, `gradients/layerK`.
+    /// Per layer: `variables/Wk`, `variables/bk`, `outputs/layerK`, `gradients/layerK`.
     pub histograms: Every,
     /// `decision_boundary`, `vanishing_gradient`.
     pub images: Every,
