@@ -135,7 +135,7 @@ fn assert_complete_until(dir: &Path, step: i64, tags: &[&str]) {
             dir.display()
         );
     }
-    assert_eq!(log.steps("final/cost"), [step], "{}", dir.display());
+    assert_eq!(log.result().steps_done, step as u64, "{}", dir.display());
     assert_eq!(log.session_end, [Status::Failure], "{}", dir.display());
     let reports = tbtrain::inspect::scan(dir).unwrap();
     assert!(reports[0].problems.is_empty(), "{:?}", reports[0].problems);
@@ -329,11 +329,7 @@ fn sweep_stopped_by(sig: Sig) {
     assert!(!sweep.join("seed=3").exists());
     // seed=1 completed; seed=2 stopped cleanly before the step of its final values.
     assert_eq!(read_run(&first).session_end, [Status::Success]);
-    let step = read_run(&second)
-        .steps("final/cost")
-        .first()
-        .copied()
-        .unwrap_or(0);
+    let step = read_run(&second).result().steps_done as i64;
     assert!(step > 0);
     assert_complete_until(&second, step, &[]);
     let steps = read_run(&second).steps("cost").to_vec();

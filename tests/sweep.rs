@@ -19,7 +19,6 @@ use serde_json::{json, Value};
 
 use common::harness::Need;
 use common::{TensorBoard, DEFAULT_TIMEOUT};
-use tbtrain::inspect::last_scalars;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tbtrain");
 
@@ -133,13 +132,12 @@ fn expected_names() -> Vec<String> {
     names
 }
 
-/// `final/<tag>` of a run, read back with the library's reader.
-fn final_value(run: &Path, tag: &str) -> f64 {
-    let scalars = last_scalars(run).unwrap();
-    scalars
-        .get(&format!("final/{tag}"))
-        .unwrap_or_else(|| panic!("{}: no final/{tag} in {scalars:?}", run.display()))
-        .1
+/// The result a run recorded at its end, read back with the library's reader.
+fn result_of(run: &Path) -> tbtrain::sweep::RunRecord {
+    match tbtrain::sweep::disk::read_run(run).unwrap() {
+        tbtrain::sweep::disk::RunOnDisk::Run(record) => record,
+        other => panic!("{}: not a finished run: {other:?}", run.display()),
+    }
 }
 
 fn sweep_makes_one_directory_per_run_and_a_summary_that_matches_them() {
@@ -195,10 +193,7 @@ fn sweep_makes_one_directory_per_run_and_a_summary_that_matches_them() {
                     .join(format!("act={act},depth={depth},seed={seed}"))
             })
             .collect();
-        let successes = runs
-            .iter()
-            .filter(|r| final_value(r, "accuracy") == 1.0)
-            .count();
+        let successes = runs.iter().filter(|r| result_of(r).accuracy == 1.0).count();
         total_successes += successes;
         assert_eq!(&row[2], "3", "{csv}");
         assert_eq!(
@@ -211,7 +206,7 @@ fn sweep_makes_one_directory_per_run_and_a_summary_that_matches_them() {
             format!("{:.4}", successes as f64 / 3.0),
             "{act} {depth}: {csv}"
         );
-        let mut costs: Vec<f32> = runs.iter().map(|r| final_value(r, "cost") as f32).collect();
+        let mut costs: Vec<f32> = runs.iter().map(|r| result_of(r).final_cost).collect();
         costs.sort_by(f32::total_cmp);
         assert_eq!(
             row[5].parse::<f32>().unwrap(),
@@ -326,11 +321,9 @@ fn a_diverging_configuration_is_counted_and_the_sweep_goes_on() {
     // Which runs diverged, from their own files.
     let diverged: BTreeMap<String, i64> = names
         .iter()
-        .filter_map(|n| {
-            let scalars = last_scalars(&dir.path().join(n)).unwrap();
-            scalars
-                .get("final/diverged_at_step")
-                .map(|(step, _)| (n.clone(), *step))
+        .filter_map(|n| match result_of(&dir.path().join(n)).outcome {
+            tbtrain::sweep::RecordOutcome::Diverged { step } => Some((n.clone(), step as i64)),
+            _ => None,
         })
         .collect();
     assert!(diverged.contains_key("lr=1000000,seed=1"), "{diverged:?}");
@@ -465,12 +458,12 @@ fn compare_trains_side_by_side_and_refuses_a_used_logdir() {
         let run = dir.path().join(act);
         assert_eq!(
             row("accuracy")[k].parse::<f64>().unwrap(),
-            final_value(&run, "accuracy"),
+            f64::from(result_of(&run).accuracy),
             "{out}"
         );
         assert_eq!(
             row("final cost")[k],
-            format!("{:.6}", final_value(&run, "cost") as f32),
+            format!("{:.6}", result_of(&run).final_cost),
             "{out}"
         );
     }

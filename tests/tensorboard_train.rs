@@ -33,7 +33,7 @@ use serde_json::{json, Value};
 use tbtrain::data::{self, DatasetSpec};
 use tbtrain::nn::Activation;
 use tbtrain::proto::{event, summary, GraphDef, HistogramProto};
-use tbtrain::train::{self, Outcome, RunReport, TrainConfig};
+use tbtrain::train::{self, Budget, LogPlan, Outcome, RunReport, TrainConfig};
 use tbtrain::EventReader;
 
 use common::harness::Need;
@@ -46,18 +46,22 @@ fn main() {
     )]);
 }
 
-/// Steps per run: enough for the sigmoid net to collapse, few enough to stay quick.
-const STEPS: u64 = 2001;
+/// The README's two runs: the lesson's defaults (10,001 steps, the default logging
+/// schedule), sigmoid and ReLU.
+const STEPS: u64 = 10_001;
 const LAST: i64 = STEPS as i64 - 1;
 const DEPTH: usize = 11;
 const SEED: u64 = 1;
 const RUNS: [&str; 2] = ["relu", "sig"];
-/// Steps with histograms (every 100 and the last) and images (every 1000 and the last).
-const HIST_STEPS: [i64; 21] = [
-    0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1400, 1500, 1600, 1700,
-    1800, 1900, 2000,
-];
-const IMAGE_STEPS: [i64; 3] = [0, 1000, 2000];
+
+/// The steps the default schedule logs, for one kind of summary.
+fn planned(kind: fn(&LogPlan, u64) -> bool) -> Vec<i64> {
+    let plan = LogPlan::new(&Budget::LESSON, STEPS);
+    (0..STEPS)
+        .filter(|&s| kind(&plan, s))
+        .map(|s| s as i64)
+        .collect()
+}
 /// The colour of output 0.5 in the decision-boundary map.
 const GREY: [u8; 3] = [221, 221, 221];
 
@@ -66,8 +70,8 @@ const GREY: [u8; 3] = [221, 221, 221];
 struct Written {
     /// tag -> [(step, value)] in file order.
     scalars: BTreeMap<String, Vec<(i64, f32)>>,
-    /// `final/*` tag -> [(step, value)]: the end-of-run scalars, one point each.
-    finals: BTreeMap<String, Vec<(i64, f32)>>,
+    /// The result the trainer recorded at the end, with its step.
+    results: Vec<(i64, tbtrain::train::result::RunResult)>,
     /// tag -> [(step, histogram)].
     histograms: BTreeMap<String, Vec<(i64, HistogramProto)>>,
     /// step -> encoded PNG of `decision_boundary`.
@@ -103,11 +107,7 @@ fn read_written(run_dir: &Path) -> Written {
                         .unwrap_or_default();
                     match v.value {
                         Some(summary::value::Value::SimpleValue(x)) => {
-                            if v.tag.starts_with("final/") {
-                                w.finals.entry(v.tag).or_default().push((step, x))
-                            } else {
-                                w.scalars.entry(v.tag).or_default().push((step, x))
-                            }
+                            w.scalars.entry(v.tag).or_default().push((step, x))
                         }
                         Some(summary::value::Value::Histo(h)) => {
                             w.histograms.entry(v.tag).or_default().push((step, h))
@@ -115,6 +115,12 @@ fn read_written(run_dir: &Path) -> Written {
                         Some(summary::value::Value::Image(img)) => {
                             assert_eq!(v.tag, "decision_boundary");
                             w.images.insert(step, img.encoded_image_string);
+                        }
+                        Some(summary::value::Value::Tensor(_))
+                            if plugin == tbtrain::train::result::PLUGIN =>
+                        {
+                            let r = tbtrain::train::result::RunResult::read(&v).expect("a result");
+                            w.results.push((step, r));
                         }
                         Some(summary::value::Value::Tensor(t)) if plugin == "text" => {
                             let md = String::from_utf8(t.string_val[0].clone()).unwrap();
@@ -135,11 +141,6 @@ fn train_run(dir: &Path, act: Activation) -> RunReport {
     config.act = act;
     config.steps = STEPS;
     config.seed = SEED;
-    config.schedule = train::Schedule {
-        scalars: train::Every::Steps(1),
-        histograms: train::Every::Steps(100),
-        images: train::Every::Steps(1000),
-    };
     let data = data::load(&DatasetSpec::Xor, SEED).unwrap();
     let report = train::train(&config, &data, &AtomicBool::new(false), &mut ()).unwrap();
     assert_eq!(report.outcome, Outcome::Completed);
@@ -192,7 +193,15 @@ fn histogram_tags() -> BTreeSet<String> {
 /// What the files must hold, before TensorBoard is asked (so a failure below is
 /// TensorBoard's reading, not the writing).
 fn check_written(written: &BTreeMap<&str, Written>) {
-    let all_steps: Vec<i64> = (0..=LAST).collect();
+    let scalar_steps = planned(LogPlan::scalars);
+    assert_eq!(
+        (scalar_steps[0], scalar_steps.last().copied()),
+        (0, Some(LAST))
+    );
+    assert!(
+        scalar_steps.len() <= 1000,
+        "TensorBoard keeps 1,000 scalars a tag"
+    );
     for (run, w) in written {
         assert_eq!(
             w.scalars.keys().cloned().collect::<BTreeSet<_>>(),
@@ -201,13 +210,11 @@ fn check_written(written: &BTreeMap<&str, Written>) {
         );
         for (tag, series) in &w.scalars {
             let steps: Vec<i64> = series.iter().map(|p| p.0).collect();
-            assert_eq!(steps, all_steps, "{run}/{tag}");
+            assert_eq!(steps, scalar_steps, "{run}/{tag}");
         }
-        // The final weights' cost and accuracy, once, at the step after the last.
-        for tag in ["final/cost", "final/accuracy"] {
-            let steps: Vec<i64> = w.finals[tag].iter().map(|p| p.0).collect();
-            assert_eq!(steps, [LAST + 1], "{run}/{tag}");
-        }
+        // The result for programs, once, at the last step (not a scalar).
+        let result_steps: Vec<i64> = w.results.iter().map(|p| p.0).collect();
+        assert_eq!(result_steps, [LAST], "{run}");
         assert_eq!(
             w.histograms.keys().cloned().collect::<BTreeSet<_>>(),
             histogram_tags(),
@@ -215,11 +222,11 @@ fn check_written(written: &BTreeMap<&str, Written>) {
         );
         for (tag, series) in &w.histograms {
             let steps: Vec<i64> = series.iter().map(|p| p.0).collect();
-            assert_eq!(steps, HIST_STEPS, "{run}/{tag}");
+            assert_eq!(steps, planned(LogPlan::histograms), "{run}/{tag}");
         }
         assert_eq!(
             w.images.keys().copied().collect::<Vec<_>>(),
-            IMAGE_STEPS,
+            planned(LogPlan::images),
             "{run}"
         );
         assert!(w.graph.is_some(), "{run}: no graph");
@@ -232,16 +239,8 @@ fn check_server(
     written: &BTreeMap<&str, Written>,
     reports: &BTreeMap<&str, &RunReport>,
 ) {
-    // Keep every point: by default the scalars are down-sampled to 1,000 per series
-    // (and 0, "keep all" for the loader, makes the routes serve none).
-    let mut tb = TensorBoard::start_with_args(
-        logdir,
-        load_fast,
-        &[
-            "--samples_per_plugin",
-            "scalars=5000,histograms=100,images=10",
-        ],
-    );
+    // TensorBoard at its default settings (no --samples_per_plugin): what a user sees.
+    let mut tb = TensorBoard::start(logdir, load_fast);
     tb.wait_for_runs(&RUNS, DEFAULT_TIMEOUT);
     // The session end is the last summary of a run: once both are in, everything is.
     tb.wait_for_json("/data/plugin/scalars/tags", DEFAULT_TIMEOUT, |tags| {
@@ -290,8 +289,7 @@ fn keys(value: &Value) -> BTreeSet<String> {
 fn check_scalars(tb: &TensorBoard, run: &str, w: &Written) {
     let label = format!("{} run {run}", tb.label());
     let tags = tb.tags("scalars");
-    let mut expected_tags = scalar_tags();
-    expected_tags.extend(w.finals.keys().cloned());
+    let expected_tags = scalar_tags();
     assert_eq!(
         keys(&tags[run]),
         expected_tags,
@@ -304,7 +302,8 @@ fn check_scalars(tb: &TensorBoard, run: &str, w: &Written) {
             .map(|(_, step, value)| (step, value))
             .collect();
         let expected: Vec<(i64, f64)> = series.iter().map(|&(s, v)| (s, f64::from(v))).collect();
-        assert_eq!(served.len(), STEPS as usize, "{label}: {tag} step count");
+        // Every point written is served, step 0 and the last included.
+        assert_eq!(served.len(), expected.len(), "{label}: {tag} step count");
         if let Some(i) = (0..expected.len()).find(|&i| served[i] != expected[i]) {
             panic!(
                 "{label}: {tag} differs from the file at point {i}: served {:?}, written {:?}",
@@ -428,7 +427,7 @@ fn check_images(tb: &TensorBoard, run: &str, w: &Written) {
     );
     let entries = tb.images(run, "decision_boundary");
     let steps: Vec<i64> = entries.iter().filter_map(|e| e["step"].as_i64()).collect();
-    assert_eq!(steps, IMAGE_STEPS, "{label}: image steps");
+    assert_eq!(steps, planned(LogPlan::images), "{label}: image steps");
     for entry in &entries {
         let step = entry["step"].as_i64().unwrap_or(-1);
         let query = entry["query"].as_str().expect("query string");
@@ -485,7 +484,7 @@ fn check_texts(tb: &TensorBoard, run: &str, w: &Written, report: &RunReport) {
         "<td>act</td>",
         &format!("<td>{act}</td>"),
         "<td>steps</td>",
-        "<td>2001</td>",
+        "<td>10001</td>",
     ] {
         assert!(
             config[0].1.contains(cell),
@@ -574,7 +573,7 @@ fn check_hparams(tb: &TensorBoard, written: &BTreeMap<&str, Written>) {
             group["hparams"],
             json!({
                 "act": act, "depth": 11.0, "width": 5.0, "init": "uniform",
-                "optimizer": "sgd", "lr": 0.1, "steps": 2001.0, "batch": "full",
+                "optimizer": "sgd", "lr": 0.1, "steps": 10001.0, "batch": "full",
                 "seed": 1.0, "dataset": "xor"
             }),
             "{label}: {group:#}"
@@ -641,7 +640,11 @@ fn check_custom_scalars(tb: &TensorBoard) {
         assert_eq!(keys(tag_to_events), grad_tags, "{label}: {run}");
         for tag in &grad_tags {
             let points = tag_to_events[tag].as_array().map_or(0, Vec::len);
-            assert_eq!(points, STEPS as usize, "{label}: {run} {tag}");
+            assert_eq!(
+                points,
+                planned(LogPlan::scalars).len(),
+                "{label}: {run} {tag}"
+            );
         }
     }
 }

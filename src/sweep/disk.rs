@@ -3,10 +3,9 @@
 //!
 //! A sweep member is a direct subdirectory of the sweep's log directory whose event files
 //! hold an hparams session start. Its settings are that session's hparams (plus what its
-//! directory name says of batch and leaky slope); its outcome is the session end status
-//! with the `final/*` scalars the trainer writes (see `train::FINAL_COST_TAG`): success
-//! is a completed run; a failure with a `final/diverged_at_step` marker diverged at that
-//! step; any other failure was interrupted before the step of `final/cost`.
+//! directory name says of settings the hparams lack); its outcome and results are the
+//! session end status with the result the trainer records at the end (see
+//! [`crate::train::result`]).
 //!
 //! [`finished_run`] is the one rule of which runs `--resume` keeps, on top of that same
 //! reading ([`read_run`]): a run finished when it completed or diverged.
@@ -22,14 +21,14 @@ use super::spec::sort_hparams;
 use super::summary::Summary;
 use super::Error;
 use crate::events::{files, EventReader};
-use crate::inspect;
 use crate::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
 use crate::proto::{event, summary};
 use crate::summary::hparams::{
     ExperimentSpec, HParamValue, SESSION_END_INFO_TAG, SESSION_START_INFO_TAG,
 };
 use crate::summary::SummaryWriter;
-use crate::train::{DIVERGED_TAG, FINAL_ACCURACY_TAG, FINAL_COST_TAG, FIRST_BELOW_TAG};
+use crate::train::result::{self, RunResult};
+use crate::train::Outcome;
 
 /// File name of the markdown summary in the sweep's log directory.
 pub const SUMMARY_MD: &str = "summary.md";
@@ -43,6 +42,7 @@ pub const SUMMARY_TAG: &str = "summary";
 struct Session {
     hparams: Option<Vec<(String, HParamValue)>>,
     status: Option<Status>,
+    result: Option<RunResult>,
 }
 
 /// What one directory holds, read back as a sweep member.
@@ -85,8 +85,8 @@ pub fn read_records(logdir: &Path) -> Result<(Vec<RunRecord>, Vec<PathBuf>), Err
 }
 
 /// Reads the run in `dir` back from its event files: its settings from the hparams
-/// session start (and its name), its outcome from the session end and the `final/*`
-/// scalars. Unreadable records (a run killed mid-write) are skipped.
+/// session start (and its name), its outcome from the session end and the result the
+/// trainer recorded. Unreadable records (a run killed mid-write) are skipped.
 pub fn read_run(dir: &Path) -> Result<RunOnDisk, Error> {
     if !dir.is_dir() {
         return Ok(RunOnDisk::NoEvents);
@@ -104,31 +104,31 @@ pub fn read_run(dir: &Path) -> Result<RunOnDisk, Error> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let pairs = parse_run_name(&name).unwrap_or_default();
-    let scalars = inspect::last_scalars(dir)?;
-    let at = |tag: &str| scalars.get(tag).copied();
-    let (cost_step, cost) =
-        at(FINAL_COST_TAG).map_or((None, f32::NAN), |(s, v)| (u64::try_from(s).ok(), v as f32));
-    let accuracy = at(FINAL_ACCURACY_TAG).map_or(0.0, |(_, v)| v as f32);
-    let step_of = |tag: &str| at(tag).and_then(|(s, _)| u64::try_from(s).ok());
-    let outcome = match (session.status, cost_step) {
-        (Some(Status::Success), Some(_)) => RecordOutcome::Completed,
-        (Some(Status::Failure), Some(steps_done)) => match step_of(DIVERGED_TAG) {
-            Some(step) => RecordOutcome::Diverged { step },
-            None => RecordOutcome::Interrupted { step: steps_done },
-        },
+    let outcome = match (
+        session.status,
+        session.result.as_ref().and_then(RunResult::run_outcome),
+    ) {
+        (Some(Status::Success), Some(Outcome::Completed)) => RecordOutcome::Completed,
+        (Some(Status::Failure), Some(Outcome::Diverged { step })) => {
+            RecordOutcome::Diverged { step }
+        }
+        (Some(Status::Failure), Some(Outcome::Interrupted { step })) => {
+            RecordOutcome::Interrupted { step }
+        }
         (None, _) => RecordOutcome::Failed(
             "no hparams session end: still running, or stopped abruptly".into(),
         ),
-        (Some(_), _) => RecordOutcome::Failed(format!("no {FINAL_COST_TAG} scalar")),
+        (Some(_), _) => RecordOutcome::Failed(format!("no {} record", result::TAG)),
     };
+    let result = session.result.as_ref();
     Ok(RunOnDisk::Run(RunRecord::new(
         name,
         hparams,
         &pairs,
         outcome,
-        cost,
-        accuracy,
-        step_of(FIRST_BELOW_TAG),
+        result.map_or(f32::NAN, RunResult::cost),
+        result.and_then(|r| r.accuracy).map_or(0.0, |a| a as f32),
+        result.and_then(|r| r.first_step_below_0_1),
     )))
 }
 
@@ -137,7 +137,7 @@ pub fn read_run(dir: &Path) -> Result<RunOnDisk, Error> {
 /// This is the one place that decides what `--resume` keeps. A run finished when
 /// [`read_run`] finds it completed, or diverged: a divergence is a result (the same
 /// settings diverge again, bit for bit). A run interrupted (its session ended as a
-/// failure without a divergence marker), killed (no session end: SIGKILL, a crash, a
+/// failure and its result says interrupted), killed (no session end: SIGKILL, a crash, a
 /// full disk), killed before its session start reached the disk, or never started, did
 /// not finish.
 pub fn finished_run(dir: &Path) -> Result<Option<RunRecord>, Error> {
@@ -172,6 +172,8 @@ fn read_session(files: &[PathBuf]) -> Session {
             for value in &s.value {
                 if value.tag == SESSION_START_INFO_TAG || value.tag == SESSION_END_INFO_TAG {
                     read_hparams_value(value, &mut session);
+                } else if let Some(result) = RunResult::read(value) {
+                    session.result = Some(result);
                 }
             }
         }

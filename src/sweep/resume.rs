@@ -77,7 +77,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let runs = runs(dir.path(), 20);
         train(&runs[0], false);
-        // Stopped before its first step: a failed session without a divergence marker.
+        // Stopped before its first step: a failed session whose result says interrupted.
         train(&runs[1], true);
         // runs[2] never started.
         let kept = finished_runs(&runs).unwrap();

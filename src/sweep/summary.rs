@@ -6,7 +6,7 @@
 //! ([`RunRecord::from_result`]) or from the logs on disk (`super::disk`); both take the
 //! settings from the hparams the run records (plus, for batch and leaky slope, which the
 //! hparams do not hold, from the run's name) and the results from the values the run
-//! wrote as `final/*` scalars, so the two summaries are equal.
+//! recorded at its end (`crate::train::result`), so the two summaries are equal.
 //!
 //! Definitions:
 //! - a run *succeeds* when it completed every step and its final accuracy is exactly 1;

@@ -4,21 +4,14 @@
 
 use std::fmt::Write as _;
 
+use super::result::RunResult;
 use super::{boundary, graph, tags, Error, Outcome, RunReport, TrainConfig};
 use crate::data::Dataset;
 use crate::events::WriterOptions;
 use crate::nn::{Mlp, Workspace};
 use crate::proto::hparams::Status;
+use crate::proto::{event, Event};
 use crate::summary::{layout, SummaryWriter};
-
-/// Cost of the final weights on the whole dataset, at step `steps_done`.
-pub const FINAL_COST_TAG: &str = "final/cost";
-/// Accuracy of the final weights on the whole dataset, at step `steps_done`.
-pub const FINAL_ACCURACY_TAG: &str = "final/accuracy";
-/// Present when the cost fell below 0.1; its step is the first such step.
-pub const FIRST_BELOW_TAG: &str = "final/first_step_below_0_1";
-/// Present when the run diverged; its step is the step whose cost was not finite.
-pub const DIVERGED_TAG: &str = "final/diverged_at_step";
 
 /// The summaries of one run, with the tag names fixed once.
 pub(super) struct RunLog {
@@ -157,7 +150,15 @@ impl RunLog {
         }
         self.writer
             .add_text(tags::PREDICTIONS, &md, last_step.max(0))?;
-        self.final_scalars(report)?;
+        let result = RunResult::of(report)
+            .summary()
+            .map_err(|e| Error::Result(e.to_string()))?;
+        self.writer.write_event(Event {
+            wall_time: wall_time_now(),
+            step: last_step.max(0),
+            what: Some(event::What::Summary(result)),
+            ..Default::default()
+        })?;
         let status = if report.outcome == Outcome::Completed {
             Status::Success
         } else {
@@ -167,35 +168,19 @@ impl RunLog {
         self.writer.close()?;
         Ok(())
     }
-
-    /// The run's result as scalars a reader can rebuild it from (the sweep summary does):
-    /// `final/cost` and `final/accuracy` of the final weights at step `steps_done`, and
-    /// two markers whose *step* is the fact (value = the same step): `final/first_step_below_0_1`
-    /// when the cost fell below 0.1, `final/diverged_at_step` when the cost diverged
-    /// (see [`super::DIVERGENCE_COST`]). Written whatever the schedule says, like the
-    /// hparams session.
-    fn final_scalars(&mut self, report: &RunReport) -> Result<(), Error> {
-        let at = report.steps_done as i64;
-        self.writer
-            .add_scalar(FINAL_COST_TAG, report.final_cost, at)?;
-        self.writer
-            .add_scalar(FINAL_ACCURACY_TAG, report.accuracy, at)?;
-        if let Some(step) = report.first_step_below_0_1 {
-            self.writer
-                .add_scalar(FIRST_BELOW_TAG, step as f32, step as i64)?;
-        }
-        if let Outcome::Diverged { step } = report.outcome {
-            self.writer
-                .add_scalar(DIVERGED_TAG, step as f32, step as i64)?;
-        }
-        Ok(())
-    }
 }
 
 /// Replaces `buf`'s contents with `values` (the model's buffers may be strided).
 fn copy_into<'a>(buf: &mut Vec<f32>, values: impl Iterator<Item = &'a f32>) {
     buf.clear();
     buf.extend(values.copied());
+}
+
+/// Seconds since the Unix epoch, as event files hold them.
+fn wall_time_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 #[cfg(test)]

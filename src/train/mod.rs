@@ -12,7 +12,8 @@
 //! - [`settings`]: the table of training settings that the command line, sweeps, run
 //!   names and HParams share;
 //! - [`plan`]: which steps log what;
-//! - [`run`]: the loop itself; `log`: what each tag holds;
+//! - [`run`]: the loop itself; `log`: what each tag holds; [`result`]: the run's
+//!   result as programs read it back;
 //! - [`logdir`]: the run directory check;
 //! - [`graph`], [`boundary`]: the Graphs tab's graph and the decision-boundary picture;
 //! - [`limits`]: how big a run may be;
@@ -25,6 +26,7 @@ pub mod limits;
 mod log;
 pub mod logdir;
 pub mod plan;
+pub mod result;
 mod run;
 pub mod settings;
 pub mod tags;
@@ -38,7 +40,6 @@ pub use config::{
     single_run_experiment, ConfigError, TrainConfig, DEFAULT_FLUSH_INTERVAL, DEFAULT_SEED,
     METRIC_TAGS,
 };
-pub use log::{DIVERGED_TAG, FINAL_ACCURACY_TAG, FINAL_COST_TAG, FIRST_BELOW_TAG};
 pub use logdir::prepare_logdir;
 pub use plan::{Budget, Every, LogPlan, Schedule};
 pub use run::train;
@@ -127,6 +128,9 @@ pub enum Error {
     /// The run directory already holds event files (and replacing them was not asked).
     #[error("{} already holds event files of an earlier run", path.display())]
     LogdirInUse { path: PathBuf },
+    /// The run's result could not be encoded (a broken invariant: it is plain data).
+    #[error("cannot encode the run's result: {0}")]
+    Result(String),
     /// Inspecting or cleaning the run directory failed.
     #[error("cannot prepare log directory {}: {source}", path.display())]
     Logdir {

@@ -19,6 +19,7 @@ use prost::Message;
 use tbtrain::events::reader::Problem;
 use tbtrain::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
 use tbtrain::proto::{event, summary};
+use tbtrain::train::result::RunResult;
 use tbtrain::EventReader;
 
 /// The binary under test.
@@ -135,6 +136,8 @@ pub struct FileContents {
     pub scalars: BTreeMap<String, Vec<i64>>,
     /// Each hparams session-end status found.
     pub session_end: Vec<Status>,
+    /// Each run result the trainer recorded at its end, with its step.
+    pub results: Vec<(i64, RunResult)>,
     /// Every problem, as `(is a truncation, message)`.
     pub problems: Vec<(bool, String)>,
     /// Bytes the reader consumed: the file's length when it read every byte.
@@ -142,6 +145,14 @@ pub struct FileContents {
 }
 
 impl FileContents {
+    /// The one result recorded, panicking if there is not exactly one.
+    pub fn result(&self) -> &RunResult {
+        match self.results.as_slice() {
+            [(_, r)] => r,
+            other => panic!("expected one run result, found {other:?}"),
+        }
+    }
+
     /// The steps of scalar `tag` (empty if never logged).
     pub fn steps(&self, tag: &str) -> &[i64] {
         self.scalars.get(tag).map_or(&[], Vec::as_slice)
@@ -169,6 +180,9 @@ pub fn read_file(path: &Path) -> FileContents {
                     }
                     if value.tag == "_hparams_/session_end_info" {
                         contents.session_end.push(session_end_status(&value));
+                    }
+                    if let Some(result) = RunResult::read(&value) {
+                        contents.results.push((ev.step, result));
                     }
                 }
             }
