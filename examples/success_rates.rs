@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use tbtrain::data;
-use tbtrain::nn::{Activation, Init};
+use tbtrain::nn::{Activation, ActivationParams, Init};
 use tbtrain::train::{self, Outcome, PlanEvery, TrainConfig};
 
 const DEPTH: usize = 11;
@@ -111,8 +111,13 @@ fn main() {
                 let Some(&(act_name, init_name, seed)) = jobs.get(i) else {
                     break;
                 };
-                let act = Activation::parse(act_name, 0.01).expect("activation");
-                let init = Init::parse(init_name).expect("init");
+                let params = ActivationParams {
+                    leaky_slope: 0.01,
+                    maxout_pieces: 2,
+                };
+                let kind = act_name.parse().expect("activation");
+                let act = Activation::new(kind, params).expect("activation");
+                let init: Init = init_name.parse().expect("init");
                 let run = run_one(act, init, seed, root.path());
                 results
                     .lock()

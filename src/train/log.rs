@@ -177,11 +177,11 @@ impl RunLog {
         let (x, y) = (self.lattice.view(), self.lattice_labels.view());
         let unplottable;
         let probs = if self.lattice_ws.check(mlp, x, y).is_ok() {
-            self.lattice_ws.forward(mlp, x, y);
+            self.lattice_ws.forward(mlp, x, y)?;
             self.lattice_ws.output().to_slice().unwrap_or(&[])
         } else {
             // Not a 2-D input: NaN everywhere, drawn black.
-            unplottable = mlp.predict(x);
+            unplottable = Array1::from_elem(x.nrows(), f32::NAN);
             unplottable.as_slice().unwrap_or(&[])
         };
         let rgb = boundary::render(
@@ -308,8 +308,8 @@ mod tests {
             let flat = boundary::lattice([-0.5, 1.5, -0.5, 1.5], boundary::GRID);
             let x = Array2::from_shape_vec((n, 2), flat).unwrap();
             let mut ws = Workspace::new(&mlp, n).unwrap();
-            ws.forward(&mlp, x.view(), Array1::zeros(n).view());
-            let want = mlp.predict(x.view());
+            ws.forward(&mlp, x.view(), Array1::zeros(n).view()).unwrap();
+            let want = mlp.predict(x.view()).unwrap();
             assert_eq!(ws.output().len(), n);
             for (i, (a, b)) in ws.output().iter().zip(want.iter()).enumerate() {
                 assert!((a - b).abs() <= 1e-5, "{act} point {i}: {a} vs {b}");

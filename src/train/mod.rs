@@ -379,7 +379,7 @@ pub fn train(
             sample_batch(data, &mut order, &mut rng, &mut xb, &mut yb);
             (xb.view(), yb.view())
         };
-        let cost = ws.step(&mut mlp, &mut opt, x, y, config.lr);
+        let cost = ws.step(&mut mlp, &mut opt, x, y, config.lr)?;
         steps_done = step + 1;
         if step == 0 {
             grad_norms_start = (0..depth).map(|k| grad_norm(&ws, k)).collect();
@@ -417,7 +417,7 @@ pub fn train(
     } else {
         Workspace::new(&mlp, data.len())?
     };
-    let final_cost = eval.forward(&mlp, data.x.view(), data.y.view());
+    let final_cost = eval.forward(&mlp, data.x.view(), data.y.view())?;
     let accuracy = eval.accuracy();
     let probs = eval.output();
     let predictions: Vec<Prediction> = data
@@ -539,6 +539,7 @@ pub fn op_name(act: Activation) -> &'static str {
         Activation::Selu => "Selu",
         Activation::Gelu => "Gelu",
         Activation::Swish => "Swish",
+        Activation::Maxout { .. } => "Maxout",
     }
 }
 
@@ -630,7 +631,8 @@ mod tests {
         let mut mlp = Mlp::new(&mlp_config, &mut rng).unwrap();
         let mut opt = Optimizer::new(OptimizerKind::Sgd, &mlp);
         let mut ws = Workspace::new(&mlp, 4).unwrap();
-        ws.step(&mut mlp, &mut opt, data.x.view(), data.y.view(), 0.1);
+        ws.step(&mut mlp, &mut opt, data.x.view(), data.y.view(), 0.1)
+            .unwrap();
         for k in 0..11 {
             let ours = grad_norm(&ws, k);
             let theirs = ws.grad_norm(k).unwrap();
