@@ -142,7 +142,9 @@ fn main() {
         let mut ws = Workspace::new(&mlp, 4).expect("batch of 4");
         let mut naive = Naive::from(&start);
         for i in 0..200 {
-            let ours = ws.step(&mut mlp, &mut opt, x.view(), y.view(), LR);
+            let ours = ws
+                .step(&mut mlp, &mut opt, x.view(), y.view(), LR)
+                .expect("shapes fit");
             let theirs = naive.step(x.view(), y.view(), LR);
             assert!(
                 (ours - theirs).abs() <= 1e-4 * theirs.abs().max(1e-3),
@@ -154,11 +156,17 @@ fn main() {
         let mut opt = Optimizer::new(OptimizerKind::Sgd, &mlp);
         if let Some(n) = profile_steps {
             for _ in 0..n {
-                black_box(ws.step(&mut mlp, &mut opt, x.view(), y.view(), LR));
+                black_box(
+                    ws.step(&mut mlp, &mut opt, x.view(), y.view(), LR)
+                        .expect("shapes fit"),
+                );
             }
             continue;
         }
-        let ours = rate(|| ws.step(&mut mlp, &mut opt, x.view(), y.view(), LR));
+        let ours = rate(|| {
+            ws.step(&mut mlp, &mut opt, x.view(), y.view(), LR)
+                .expect("shapes fit")
+        });
         let mut naive = Naive::from(&start);
         let theirs = rate(|| naive.step(x.view(), y.view(), LR));
         println!(

@@ -11,7 +11,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use tbtrain::nn::Activation;
+use tbtrain::nn::ActivationKind;
 use tbtrain::sweep::{Shard, Sweep, SweepOptions, SweepSpec};
 use tbtrain::train::TrainConfig;
 use tbtrain::train::Value;
@@ -26,8 +26,8 @@ fn spec(logdir: &std::path::Path, steps: u64) -> SweepSpec {
         base,
         vec![
             vec![
-                Value::Act(Activation::Sigmoid),
-                Value::Act(Activation::Relu),
+                Value::Act(ActivationKind::Sigmoid),
+                Value::Act(ActivationKind::Relu),
             ],
             [2, 3, 6, 11].map(Value::Depth).to_vec(),
             (1..=5).map(Value::Seed).collect(),

@@ -202,12 +202,15 @@ fn image_parts() {
         t0.elapsed() / 20
     };
     let forward = per(Box::new(|| {
-        black_box(ws.forward(&mlp, lattice.view(), labels.view()));
+        black_box(
+            ws.forward(&mlp, lattice.view(), labels.view())
+                .expect("lattice"),
+        );
     }));
     let predict = per(Box::new(|| {
-        black_box(mlp.predict(lattice.view()));
+        black_box(mlp.predict(lattice.view()).expect("lattice"));
     }));
-    let probs = mlp.predict(lattice.view()).to_vec();
+    let probs = mlp.predict(lattice.view()).expect("lattice").to_vec();
     let render = per(Box::new(|| {
         black_box(boundary::render(
             &probs,
@@ -278,7 +281,9 @@ fn main() {
         let mut ws = Workspace::new(&mlp, 4).expect("workspace");
         let mut cost = 0.0;
         for _ in 0..STEPS {
-            cost = ws.step(&mut mlp, &mut opt, data.x.view(), data.y.view(), 0.1);
+            cost = ws
+                .step(&mut mlp, &mut opt, data.x.view(), data.y.view(), 0.1)
+                .expect("step");
         }
         black_box(cost);
     });

@@ -415,13 +415,6 @@ impl SweepArgs {
     pub fn to_spec(&self) -> Result<SweepSpec, tbtrain::sweep::SpecError> {
         let mut base = TrainConfig::lesson(self.logdir.clone());
         self.output.apply(&mut base, Budget::SWEEP);
-        // A value given once is the base's (so that, e.g., `--leaky-slope 0.2` applies
-        // to `--act leaky-relu` whatever the order of the lists).
-        for axis in &self.lists.axes {
-            if let [value] = axis.as_slice() {
-                value.apply(&mut base);
-            }
-        }
         SweepSpec::new(base, self.lists.axes.clone())
     }
 }
@@ -528,10 +521,7 @@ mod tests {
             .iter()
             .find(|r| r.config.act.name() == "leaky-relu")
             .unwrap();
-        assert_eq!(
-            leaky.config.act,
-            tbtrain::nn::Activation::LeakyRelu { slope: 0.2 }
-        );
+        assert_eq!(leaky.config.leaky_slope, 0.2);
         assert_eq!(spec.base().schedule, Budget::SWEEP);
     }
 }

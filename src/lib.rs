@@ -15,6 +15,7 @@ pub mod events;
 pub mod inspect;
 pub mod nn;
 pub mod proto;
+mod random;
 pub mod summary;
 pub mod sweep;
 pub mod table;

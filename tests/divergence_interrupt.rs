@@ -19,7 +19,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use tbtrain::data::{self, DatasetSpec};
-use tbtrain::nn::Activation;
+use tbtrain::nn::ActivationKind;
 use tbtrain::proto::hparams::Status;
 use tbtrain::train::{self, Outcome, TrainConfig};
 
@@ -65,7 +65,7 @@ fn huge_learning_rate_diverges_with_a_clear_message_and_a_failed_session() {
 fn the_library_reports_divergence_as_an_outcome() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = TrainConfig::lesson(dir.path().join("run"));
-    config.act = Activation::Relu;
+    config.act = ActivationKind::Relu;
     config.lr = 1e6;
     config.steps = 1000;
     let data = data::load(&DatasetSpec::Xor, config.seed).unwrap();

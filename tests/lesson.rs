@@ -4,10 +4,10 @@
 use std::sync::atomic::AtomicBool;
 
 use tbtrain::data::{self, DatasetSpec};
-use tbtrain::nn::{Activation, Init};
+use tbtrain::nn::{ActivationKind, Init};
 use tbtrain::train::{self, Budget, Outcome, RunReport, TrainConfig};
 
-fn run(depth: usize, act: Activation, init: Init, seed: u64) -> RunReport {
+fn run(depth: usize, act: ActivationKind, init: Init, seed: u64) -> RunReport {
     let dir = tempfile::tempdir().unwrap();
     let mut config = TrainConfig::lesson(dir.path().join("run"));
     config.depth = depth;
@@ -30,7 +30,7 @@ fn deep_sigmoid_collapses_to_one_half_and_ln2() {
     let mut collapsed = 0;
     let mut lines = Vec::new();
     for seed in 1..=10 {
-        let r = run(11, Activation::Sigmoid, Init::Uniform, seed);
+        let r = run(11, ActivationKind::Sigmoid, Init::Uniform, seed);
         let outputs: Vec<f32> = r.predictions.iter().map(|p| p.hypothesis).collect();
         let ok =
             (r.final_cost - ln2).abs() < 0.01 && outputs.iter().all(|h| (h - 0.5).abs() < 0.02);
@@ -54,7 +54,7 @@ fn two_layer_sigmoid_learns_xor() {
     let mut learned = 0;
     let mut lines = Vec::new();
     for seed in 1..=10 {
-        let r = run(2, Activation::Sigmoid, Init::Uniform, seed);
+        let r = run(2, ActivationKind::Sigmoid, Init::Uniform, seed);
         lines.push(format!(
             "seed {seed}: cost {} accuracy {}",
             r.final_cost, r.accuracy
@@ -74,7 +74,7 @@ fn two_layer_sigmoid_learns_xor() {
 /// exactly zero (a dead ReLU net: some hidden layer is off for all four inputs), for
 /// seeds 1..=20 with the lesson's uniform init. One step is enough: the ratio is read
 /// before the first update.
-fn start_ratios(act: Activation) -> Vec<(u64, f32, bool)> {
+fn start_ratios(act: ActivationKind) -> Vec<(u64, f32, bool)> {
     (1..=20)
         .map(|seed| {
             let dir = tempfile::tempdir().unwrap();
@@ -102,8 +102,8 @@ fn median(mut v: Vec<f32>) -> f32 {
 /// sigmoid median 2.6e-6, max 1.2e-5; ReLU median 2.1, min 8.9e-2, 4 dead.
 #[test]
 fn gradient_vanishes_layer_by_layer_for_sigmoid_not_relu() {
-    let sig = start_ratios(Activation::Sigmoid);
-    let relu = start_ratios(Activation::Relu);
+    let sig = start_ratios(ActivationKind::Sigmoid);
+    let relu = start_ratios(ActivationKind::Relu);
 
     // Sigmoid: layer 1's gradient is orders of magnitude below layer 11's, every seed.
     assert!(
@@ -136,7 +136,7 @@ fn gradient_vanishes_layer_by_layer_for_sigmoid_not_relu() {
 fn deep_relu_learns_xor_for_many_seeds() {
     let mut learned = Vec::new();
     for seed in 1..=20 {
-        let r = run(11, Activation::Relu, Init::Uniform, seed);
+        let r = run(11, ActivationKind::Relu, Init::Uniform, seed);
         if r.accuracy == 1.0 {
             learned.push(seed);
         }

@@ -46,12 +46,17 @@ fn count_step_allocations(
     x: &Array2<f32>,
     y: &Array1<f32>,
 ) -> u64 {
+    // He weights send a depth-11 maxout net to infinity; Glorot's keep it finite.
+    let init = match hidden {
+        Activation::Maxout { .. } => Init::Xavier,
+        _ => Init::He,
+    };
     let config = MlpConfig {
         inputs: x.ncols(),
         width,
         depth: 11,
         hidden,
-        init: Init::He,
+        init,
     };
     let mut mlp = Mlp::new(&config, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
     let mut opt = Optimizer::new(kind, &mlp);
@@ -59,11 +64,14 @@ fn count_step_allocations(
     let before = allocations();
     let mut sum = 0.0;
     for _ in 0..100 {
-        sum += ws.step(&mut mlp, &mut opt, x.view(), y.view(), 0.01);
-        sum += ws.forward(&mlp, x.view(), y.view());
+        sum += ws
+            .step(&mut mlp, &mut opt, x.view(), y.view(), 0.01)
+            .unwrap();
+        sum += ws.forward(&mlp, x.view(), y.view()).unwrap();
         // The logging accessors borrow; they must not allocate either.
         sum += ws.grad_norm(0).unwrap() + ws.output()[0] + ws.accuracy();
         sum += ws.activations(3).unwrap()[[0, 0]] + ws.weight_grads(2).unwrap()[[0, 0]];
+        sum += ws.pre_activations(3).unwrap()[[0, 0]] + ws.bias_grads(2).unwrap()[0];
     }
     let made = allocations() - before;
     assert!(sum.is_finite());
@@ -74,10 +82,17 @@ fn count_step_allocations(
 fn a_training_step_allocates_nothing() {
     let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
     let y = array![0.0f32, 1.0, 1.0, 0.0];
-    // A batch that needs padding (7 -> 8 columns); width 12 takes two unit blocks.
+    // A batch that needs padding (7 -> 8 columns), and a wide layer.
     let x7 = Array2::from_shape_fn((7, 3), |(i, j)| (i * 3 + j) as f32 * 0.1);
     let y7 = array![0.0f32, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0];
-    for hidden in [Activation::Sigmoid, Activation::Relu, Activation::Gelu] {
+    let hiddens = [
+        Activation::Sigmoid,
+        Activation::Relu,
+        Activation::Gelu,
+        Activation::Maxout { pieces: 2 },
+        Activation::Maxout { pieces: 3 },
+    ];
+    for hidden in hiddens {
         for kind in [
             OptimizerKind::Sgd,
             OptimizerKind::Momentum,

@@ -31,7 +31,7 @@ use std::thread;
 use prost::Message;
 use serde_json::{json, Value};
 use tbtrain::data::{self, DatasetSpec};
-use tbtrain::nn::Activation;
+use tbtrain::nn::ActivationKind;
 use tbtrain::proto::{event, summary, GraphDef, HistogramProto};
 use tbtrain::train::{self, Budget, LogPlan, Outcome, RunReport, TrainConfig};
 use tbtrain::EventReader;
@@ -136,7 +136,7 @@ fn read_written(run_dir: &Path) -> Written {
     w
 }
 
-fn train_run(dir: &Path, act: Activation) -> RunReport {
+fn train_run(dir: &Path, act: ActivationKind) -> RunReport {
     let mut config = TrainConfig::lesson(dir);
     config.act = act;
     config.steps = STEPS;
@@ -150,8 +150,8 @@ fn train_run(dir: &Path, act: Activation) -> RunReport {
 fn tensorboard_shows_every_tag_of_a_sigmoid_and_a_relu_run() {
     let dir = tempfile::tempdir().unwrap();
     let logdir = dir.path();
-    let sig = train_run(&logdir.join("sig"), Activation::Sigmoid);
-    let relu = train_run(&logdir.join("relu"), Activation::Relu);
+    let sig = train_run(&logdir.join("sig"), ActivationKind::Sigmoid);
+    let relu = train_run(&logdir.join("relu"), ActivationKind::Relu);
     // The lesson: the sigmoid net has collapsed to 0.5 (the image check relies on it).
     assert!(
         sig.predictions
@@ -531,6 +531,7 @@ fn check_hparams(tb: &TensorBoard, written: &BTreeMap<&str, Written>) {
             "init",
             "leaky-slope",
             "lr",
+            "maxout-pieces",
             "optimizer",
             "seed",
             "steps",

@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::Dataset;
+use crate::random::standard_normal;
 
 /// Points in each generated dataset (half of them in each class).
 pub const GENERATED_POINTS: usize = 200;
@@ -52,20 +53,13 @@ fn generate(seed: u64, point: fn(usize, &mut ChaCha8Rng) -> [f64; 2]) -> Dataset
     Dataset { x, y }
 }
 
-/// One N(0, 1) sample by the Box-Muller transform.
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    let u1 = 1.0 - rng.random::<f64>();
-    let u2 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
-}
-
 /// Circles: radius 1 (class 0) or 0.5 (class 1), noise 0.05.
 fn circles_point(class: usize, rng: &mut ChaCha8Rng) -> [f64; 2] {
     let radius = if class == 0 { 1.0 } else { 0.5 };
     let angle = rng.random_range(0.0..TAU);
     [
-        radius * angle.cos() + 0.05 * normal(rng),
-        radius * angle.sin() + 0.05 * normal(rng),
+        radius * angle.cos() + 0.05 * standard_normal(rng),
+        radius * angle.sin() + 0.05 * standard_normal(rng),
     ]
 }
 
@@ -78,7 +72,10 @@ fn moons_point(class: usize, rng: &mut ChaCha8Rng) -> [f64; 2] {
     } else {
         [1.0 - t.cos(), 0.5 - t.sin()]
     };
-    [px + 0.1 * normal(rng), py + 0.1 * normal(rng)]
+    [
+        px + 0.1 * standard_normal(rng),
+        py + 0.1 * standard_normal(rng),
+    ]
 }
 
 /// Spirals: radius `r` in [0.05, 1] at angle `3 pi r`, the second class turned by pi;
@@ -87,8 +84,8 @@ fn spirals_point(class: usize, rng: &mut ChaCha8Rng) -> [f64; 2] {
     let r = rng.random_range(0.05..1.0);
     let angle = 3.0 * PI * r + if class == 0 { 0.0 } else { PI };
     [
-        r * angle.cos() + 0.03 * normal(rng),
-        r * angle.sin() + 0.03 * normal(rng),
+        r * angle.cos() + 0.03 * standard_normal(rng),
+        r * angle.sin() + 0.03 * standard_normal(rng),
     ]
 }
 

@@ -35,8 +35,6 @@ pub trait Float:
     const ONE: Self;
     /// 0.5.
     const HALF: Self;
-    /// Not a number: what shape-mismatched calls return.
-    const NAN: Self;
     /// The nearest value of this type.
     fn from_f64(v: f64) -> Self;
     /// Widens to `f64`.
@@ -69,7 +67,6 @@ macro_rules! float_common {
         const ZERO: Self = 0.0;
         const ONE: Self = 1.0;
         const HALF: Self = 0.5;
-        const NAN: Self = Self::NAN;
         #[inline(always)]
         fn exp(self) -> Self {
             self.exp()

@@ -2,14 +2,17 @@
 //!
 //! The random numbers come from the caller's generator, drawn row by row through the
 //! `[fan_in, fan_out]` weight matrix, so one seed always gives the same network.
-//! Biases always start at zero, as in the lesson.
+//! Biases always start at zero, as in the lesson. A maxout layer is drawn as one
+//! `[fan_in, units * pieces]` matrix, the affine layer its pieces come from.
 
 use std::fmt;
+use std::str::FromStr;
 
 use ndarray::{Array1, Array2};
 use rand::Rng;
 
-use super::Error;
+use super::{by_name, Error};
+use crate::random::standard_normal;
 
 /// How a layer's weights are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,23 +29,13 @@ impl Init {
     /// Every scheme, in declaration order.
     pub const ALL: [Init; 3] = [Init::Uniform, Init::Xavier, Init::He];
 
-    /// The command-line spelling.
-    pub fn name(self) -> &'static str {
+    /// The name, e.g. `xavier`: the only place it is spelled.
+    pub const fn name(self) -> &'static str {
         match self {
             Init::Uniform => "uniform",
             Init::Xavier => "xavier",
             Init::He => "he",
         }
-    }
-
-    /// Parses a command-line spelling.
-    pub fn parse(name: &str) -> Result<Self, Error> {
-        Init::ALL
-            .into_iter()
-            .find(|init| init.name() == name)
-            .ok_or_else(|| Error::UnknownInit {
-                name: name.to_string(),
-            })
     }
 
     /// Draws one layer: weights `[fan_in, fan_out]` in row-major order, biases zero.
@@ -71,18 +64,20 @@ impl Init {
     }
 }
 
+impl FromStr for Init {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Error> {
+        by_name(&Self::ALL, Self::name, text).ok_or_else(|| Error::UnknownInit {
+            name: text.to_string(),
+        })
+    }
+}
+
 impl fmt::Display for Init {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// One N(0, 1) sample by the Box-Muller transform (two uniforms per sample).
-fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    // 1 - U[0, 1) lies in (0, 1], so the logarithm is finite.
-    let u1 = 1.0 - rng.random::<f64>();
-    let u2 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 #[cfg(test)]
@@ -94,12 +89,14 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for init in Init::ALL {
-            assert_eq!(Init::parse(init.name()).unwrap(), init);
+            assert_eq!(init.name().parse::<Init>().unwrap(), init);
             assert_eq!(init.to_string(), init.name());
         }
         assert_eq!(
-            Init::parse("zeros").unwrap_err().to_string(),
-            "unknown initialisation `zeros`: choose one of uniform, xavier, he"
+            "zeros".parse::<Init>().unwrap_err(),
+            Error::UnknownInit {
+                name: "zeros".into()
+            }
         );
     }
 

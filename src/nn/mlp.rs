@@ -1,9 +1,12 @@
 //! The multilayer perceptron: its shape, its parameters, and an allocating `predict`.
 //!
-//! Layer `k` computes `act(matmul(L, W) + b)` with `W` stored `[fan_in, fan_out]` row-major,
-//! exactly TensorFlow's `matmul(L, W)`. Hidden layers share one activation; the last layer
-//! has one sigmoid unit, the probability of class 1. Training lives in
-//! [`Workspace`](super::Workspace), which never allocates.
+//! Layer `k` computes `act(matmul(L, W) + b)` with `W` stored `[fan_in, columns]`
+//! row-major, exactly TensorFlow's `matmul(L, W)`. Hidden layers share one activation;
+//! the last layer has one sigmoid unit, the probability of class 1. A maxout layer of
+//! `units` units with `pieces` pieces has `units * pieces` columns, unit-major: column
+//! `j * pieces + p` is piece `p` of unit `j` (TensorFlow's maxout: reshape the columns
+//! to `[units, pieces]` and take the max over the last axis). Training lives in
+//! [`Workspace`], which never allocates.
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::Rng;
@@ -11,6 +14,8 @@ use rand::Rng;
 use super::activation::Activation;
 use super::float::Float;
 use super::init::Init;
+use super::layer::{matrix, Shape};
+use super::workspace::Workspace;
 use super::Error;
 
 /// The shape of a network.
@@ -30,7 +35,7 @@ pub struct MlpConfig {
 }
 
 impl MlpConfig {
-    /// Checks that every size is at least 1.
+    /// Checks that every size is at least 1 and the activation's parameters are valid.
     pub fn validate(&self) -> Result<(), Error> {
         for (field, value) in [
             ("inputs", self.inputs),
@@ -41,37 +46,43 @@ impl MlpConfig {
                 return Err(Error::ZeroSize { field });
             }
         }
-        Ok(())
+        self.hidden.checked().map(|_| ())
     }
 }
 
 /// One weight layer. Parameters are kept as flat row-major vectors, which the training
-/// kernels read directly, and shown as ndarray views.
+/// step reads directly, and shown as ndarray views.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer<F = f32> {
-    /// `[fan_in, fan_out]`, row-major.
+    /// `[fan_in, units * pieces]`, row-major.
     pub(crate) weights: Vec<F>,
-    /// `[fan_out]`.
+    /// `[units * pieces]`.
     pub(crate) biases: Vec<F>,
     pub(crate) fan_in: usize,
-    pub(crate) fan_out: usize,
+    pub(crate) units: usize,
     pub(crate) activation: Activation,
 }
 
 impl<F: Float> Layer<F> {
-    /// A layer from its parameters: `weights` `[fan_in, fan_out]`, `biases` `[fan_out]`.
+    /// A layer from its parameters: `weights` `[fan_in, columns]`, `biases` `[columns]`,
+    /// where `columns` is units times the activation's pieces (see the module doc).
     pub fn new(
         weights: Array2<F>,
         biases: Array1<F>,
         activation: Activation,
     ) -> Result<Self, Error> {
-        let (fan_in, fan_out) = weights.dim();
-        if fan_in == 0 || fan_out == 0 {
-            return Err(Error::EmptyLayer { fan_in, fan_out });
+        let activation = activation.checked()?;
+        let (fan_in, columns) = weights.dim();
+        if fan_in == 0 || columns == 0 {
+            return Err(Error::EmptyLayer { fan_in, columns });
         }
-        if biases.len() != fan_out {
+        let pieces = activation.pieces();
+        if columns % pieces != 0 {
+            return Err(Error::PieceColumns { columns, pieces });
+        }
+        if biases.len() != columns {
             return Err(Error::BiasLength {
-                fan_out,
+                columns,
                 found: biases.len(),
             });
         }
@@ -79,20 +90,18 @@ impl<F: Float> Layer<F> {
             weights: weights.iter().copied().collect(),
             biases: biases.to_vec(),
             fan_in,
-            fan_out,
+            units: columns / pieces,
             activation,
         })
     }
 
-    /// Weights, `[fan_in, fan_out]`.
+    /// Weights, `[fan_in, fan_out * pieces]` (for maxout, column `j * pieces + p` is
+    /// piece `p` of unit `j`).
     pub fn weights(&self) -> ArrayView2<'_, F> {
-        match ArrayView2::from_shape((self.fan_in, self.fan_out), &self.weights) {
-            Ok(view) => view,
-            Err(_) => ndarray::aview2::<F, 0>(&[]),
-        }
+        matrix(&self.weights, self.fan_in, self.biases.len())
     }
 
-    /// Biases, `[fan_out]`.
+    /// Biases, `[fan_out * pieces]`, in the order of the weight columns.
     pub fn biases(&self) -> ArrayView1<'_, F> {
         ArrayView1::from(&self.biases[..])
     }
@@ -107,9 +116,23 @@ impl<F: Float> Layer<F> {
         self.fan_in
     }
 
-    /// Units of this layer.
+    /// Units (outputs) of this layer.
     pub fn fan_out(&self) -> usize {
-        self.fan_out
+        self.units
+    }
+
+    /// Affine pieces per unit: maxout's, else 1.
+    pub fn pieces(&self) -> usize {
+        self.activation.pieces()
+    }
+
+    /// What the training step needs of this layer's size.
+    pub(crate) fn shape(&self) -> Shape {
+        Shape {
+            fan_in: self.fan_in,
+            units: self.units,
+            pieces: self.pieces(),
+        }
     }
 
     fn cast<G: Float>(&self) -> Layer<G> {
@@ -118,13 +141,13 @@ impl<F: Float> Layer<F> {
             weights: cast(&self.weights),
             biases: cast(&self.biases),
             fan_in: self.fan_in,
-            fan_out: self.fan_out,
+            units: self.units,
             activation: self.activation,
         }
     }
 }
 
-/// A multilayer perceptron ending in one sigmoid unit.
+/// A multilayer perceptron ending in one sigmoid unit; at least one layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mlp<F = f32> {
     pub(crate) layers: Vec<Layer<F>>,
@@ -138,21 +161,20 @@ impl Mlp<f32> {
         let mut fan_in = config.inputs;
         for k in 0..config.depth {
             let last = k + 1 == config.depth;
-            let fan_out = if last { 1 } else { config.width };
-            let activation = if last {
-                Activation::Sigmoid
+            let (units, activation) = if last {
+                (1, Activation::Sigmoid)
             } else {
-                config.hidden
+                (config.width, config.hidden)
             };
-            let (weights, biases) = config.init.layer(fan_in, fan_out, rng);
+            let (weights, biases) = config.init.layer(fan_in, units * activation.pieces(), rng);
             layers.push(Layer {
                 weights: weights.iter().copied().collect(),
                 biases: biases.to_vec(),
                 fan_in,
-                fan_out,
+                units,
                 activation,
             });
-            fan_in = fan_out;
+            fan_in = units;
         }
         Ok(Mlp { layers })
     }
@@ -165,19 +187,19 @@ impl<F: Float> Mlp<F> {
         let Some(last) = layers.last() else {
             return Err(Error::ZeroSize { field: "depth" });
         };
-        if last.fan_out() != 1 || last.activation != Activation::Sigmoid {
+        if last.units != 1 || last.activation != Activation::Sigmoid {
             return Err(Error::OutputLayer {
-                fan_out: last.fan_out(),
-                activation: last.activation.name(),
+                units: last.units,
+                activation: last.activation.kind(),
             });
         }
         for (k, pair) in layers.windows(2).enumerate() {
             if let [before, after] = pair {
-                if after.fan_in() != before.fan_out() {
+                if after.fan_in != before.units {
                     return Err(Error::LayerChain {
                         layer: k + 2,
-                        fan_in: after.fan_in(),
-                        previous_fan_out: before.fan_out(),
+                        fan_in: after.fan_in,
+                        previous_units: before.units,
                     });
                 }
             }
@@ -199,7 +221,7 @@ impl<F: Float> Mlp<F> {
 
     /// Features per example.
     pub fn inputs(&self) -> usize {
-        self.layers.first().map_or(0, Layer::fan_in)
+        self.layers[0].fan_in
     }
 
     /// All layers, input side first (index 0 is the lesson's `layer1`).
@@ -207,12 +229,12 @@ impl<F: Float> Mlp<F> {
         &self.layers
     }
 
-    /// Layer `k` (0-based), if there is one.
+    /// Layer `k` (0-based), or `None` past the last layer.
     pub fn layer(&self, k: usize) -> Option<&Layer<F>> {
         self.layers.get(k)
     }
 
-    /// Total number of weights and biases.
+    /// Total number of weights and biases, every maxout piece included.
     pub fn parameter_count(&self) -> usize {
         self.layers
             .iter()
@@ -220,37 +242,15 @@ impl<F: Float> Mlp<F> {
             .sum()
     }
 
-    /// The sigmoid output for each row of `x` (`[n, inputs]`); allocates, for plots and
-    /// final printouts. A wrong column count gives NaN for every row.
-    pub fn predict(&self, x: ArrayView2<'_, F>) -> Array1<F> {
-        if x.ncols() != self.inputs() {
-            return Array1::from_elem(x.nrows(), F::NAN);
+    /// The sigmoid output for each row of `x` (`[n, inputs]`), through a workspace made
+    /// for `n` rows; allocates, for plots and final printouts.
+    pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>, Error> {
+        if x.nrows() == 0 && x.ncols() == self.inputs() {
+            return Ok(Array1::from_vec(Vec::new()));
         }
-        let mut out = Array1::from_elem(x.nrows(), F::NAN);
-        let widest = self.layers.iter().map(Layer::fan_out).max().unwrap_or(0);
-        let mut current = Vec::with_capacity(widest.max(self.inputs()));
-        let mut next = Vec::with_capacity(widest);
-        for (row, out) in x.rows().into_iter().zip(out.iter_mut()) {
-            current.clear();
-            current.extend(row.iter().copied());
-            for layer in &self.layers {
-                next.clear();
-                next.extend(layer.biases.iter().copied());
-                for (&input, weights) in current.iter().zip(layer.weights.chunks(layer.fan_out)) {
-                    for (acc, &w) in next.iter_mut().zip(weights) {
-                        *acc += input * w;
-                    }
-                }
-                for v in next.iter_mut() {
-                    *v = layer.activation.forward(*v);
-                }
-                std::mem::swap(&mut current, &mut next);
-            }
-            if let Some(&p) = current.first() {
-                *out = p;
-            }
-        }
-        out
+        let mut ws = Workspace::new(self, x.nrows())?;
+        ws.predict(self, x)?;
+        Ok(ws.output().to_owned())
     }
 }
 
@@ -333,6 +333,45 @@ mod tests {
     }
 
     #[test]
+    fn maxout_layers_hold_every_piece() {
+        let mut cfg = config(11);
+        cfg.hidden = Activation::Maxout { pieces: 3 };
+        let mlp = Mlp::new(&cfg, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+        let first = mlp.layer(0).unwrap();
+        assert_eq!((first.fan_in(), first.fan_out(), first.pieces()), (2, 5, 3));
+        assert_eq!(first.weights().dim(), (2, 15));
+        assert_eq!(first.biases().len(), 15);
+        assert_eq!(mlp.layer(1).unwrap().weights().dim(), (5, 15));
+        let output = mlp.layer(10).unwrap();
+        assert_eq!((output.fan_out(), output.pieces()), (1, 1));
+        assert_eq!(output.weights().dim(), (5, 1));
+        // (2 + 1) * 15 for the first layer, (5 + 1) * 15 for nine more, 5 + 1 at the end.
+        assert_eq!(mlp.parameter_count(), 45 + 9 * 90 + 6);
+        cfg.hidden = Activation::Maxout { pieces: 1 };
+        assert_eq!(
+            Mlp::new(&cfg, &mut ChaCha8Rng::seed_from_u64(0)),
+            Err(Error::MaxoutPieces { pieces: 1 })
+        );
+        cfg.hidden = Activation::LeakyRelu {
+            slope: f32::INFINITY,
+        };
+        assert_eq!(
+            Mlp::new(&cfg, &mut ChaCha8Rng::seed_from_u64(0)),
+            Err(Error::LeakySlope {
+                slope: f32::INFINITY
+            })
+        );
+        let maxout = Activation::Maxout { pieces: 2 };
+        let odd = Layer::new(Array2::<f64>::zeros((2, 5)), Array1::zeros(5), maxout);
+        assert_eq!(
+            odd.unwrap_err().to_string(),
+            "a maxout layer of 2 pieces needs a multiple of 2 weight columns, got 5"
+        );
+        let layer = Layer::new(Array2::<f64>::zeros((2, 6)), Array1::zeros(6), maxout).unwrap();
+        assert_eq!((layer.fan_out(), layer.pieces()), (3, 2));
+    }
+
+    #[test]
     fn from_layers_checks_the_chain() {
         let l1 = Layer::new(array![[1.0f64, 2.0]], array![0.0, 0.0], Activation::Relu).unwrap();
         let l2 = Layer::new(array![[1.0f64], [1.0]], array![0.5], Activation::Sigmoid).unwrap();
@@ -357,7 +396,7 @@ mod tests {
             Layer::new(array![[1.0f64, 2.0]], array![0.0], Activation::Relu)
                 .unwrap_err()
                 .to_string(),
-            "layer has 2 units but 1 biases"
+            "layer has 2 weight columns but 1 biases"
         );
     }
 
@@ -372,12 +411,21 @@ mod tests {
         .unwrap();
         let l2 = Layer::new(array![[1.0f64], [-2.0]], array![0.5], Activation::Sigmoid).unwrap();
         let mlp = Mlp::from_layers(vec![l1, l2]).unwrap();
-        let p = mlp.predict(array![[1.0, 1.0], [0.0, -1.0]].view());
+        let p = mlp.predict(array![[1.0, 1.0], [0.0, -1.0]].view()).unwrap();
         // Row 1: h = relu([3, -0.25]) = [3, 0]; z = 3.5. Row 2: h = relu([-2, -0.25]) = 0; z = 0.5.
         let sig = |z: f64| 1.0 / (1.0 + (-z).exp());
         assert!((p[0] - sig(3.5)).abs() < 1e-15);
         assert!((p[1] - sig(0.5)).abs() < 1e-15);
-        assert!(mlp.predict(array![[1.0, 2.0, 3.0]].view())[0].is_nan());
+        assert_eq!(
+            mlp.predict(array![[1.0, 2.0, 3.0]].view()).unwrap_err(),
+            Error::InputShape {
+                rows: 1,
+                cols: 3,
+                batch: 1,
+                inputs: 2
+            }
+        );
+        assert_eq!(mlp.predict(Array2::zeros((0, 2)).view()).unwrap().len(), 0);
     }
 
     #[test]

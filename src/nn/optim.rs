@@ -7,13 +7,15 @@
 //! - Adam, at step t: `m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;`
 //!   `w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)`
 //!
-//! Every slot is allocated in [`Optimizer::new`]; an update allocates nothing.
+//! Every slot is allocated in [`Optimizer::new`], shaped like the network's parameters
+//! (a maxout layer's pieces included); an update allocates nothing.
 
 use std::fmt;
+use std::str::FromStr;
 
 use super::float::Float;
-use super::mlp::Mlp;
-use super::Error;
+use super::mlp::{Layer, Mlp};
+use super::{by_name, Error};
 
 /// Momentum's decay.
 pub const MOMENTUM: f64 = 0.9;
@@ -43,23 +45,23 @@ impl OptimizerKind {
         OptimizerKind::Adam,
     ];
 
-    /// The command-line spelling.
-    pub fn name(self) -> &'static str {
+    /// The name, e.g. `adam`: the only place it is spelled.
+    pub const fn name(self) -> &'static str {
         match self {
             OptimizerKind::Sgd => "sgd",
             OptimizerKind::Momentum => "momentum",
             OptimizerKind::Adam => "adam",
         }
     }
+}
 
-    /// Parses a command-line spelling.
-    pub fn parse(name: &str) -> Result<Self, Error> {
-        OptimizerKind::ALL
-            .into_iter()
-            .find(|kind| kind.name() == name)
-            .ok_or_else(|| Error::UnknownOptimizer {
-                name: name.to_string(),
-            })
+impl FromStr for OptimizerKind {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self, Error> {
+        by_name(&Self::ALL, Self::name, text).ok_or_else(|| Error::UnknownOptimizer {
+            name: text.to_string(),
+        })
     }
 }
 
@@ -69,8 +71,9 @@ impl fmt::Display for OptimizerKind {
     }
 }
 
-/// Per-layer optimizer state, shaped like the layer's weights and biases.
-#[derive(Debug, Clone)]
+/// Per-layer optimizer state, shaped like the layer's weights and biases (empty where
+/// the rule keeps none).
+#[derive(Debug, Clone, PartialEq)]
 struct Slots<F> {
     /// Momentum's accumulator, or Adam's first moment (empty for SGD).
     first_w: Vec<F>,
@@ -78,6 +81,43 @@ struct Slots<F> {
     /// Adam's second moment (empty otherwise).
     second_w: Vec<F>,
     second_b: Vec<F>,
+}
+
+impl<F: Float> Slots<F> {
+    /// Zeroed state for `layer` under `kind`.
+    fn new(kind: OptimizerKind, layer: &Layer<F>) -> Self {
+        let [first_w, first_b, second_w, second_b] = Self::lengths(kind, layer);
+        Slots {
+            first_w: vec![F::ZERO; first_w],
+            first_b: vec![F::ZERO; first_b],
+            second_w: vec![F::ZERO; second_w],
+            second_b: vec![F::ZERO; second_b],
+        }
+    }
+
+    /// The lengths of the four slots `kind` keeps for `layer`.
+    fn lengths(kind: OptimizerKind, layer: &Layer<F>) -> [usize; 4] {
+        let (first, second) = match kind {
+            OptimizerKind::Sgd => (false, false),
+            OptimizerKind::Momentum => (true, false),
+            OptimizerKind::Adam => (true, true),
+        };
+        let (w, b) = (layer.weights.len(), layer.biases.len());
+        let len = |on: bool, n: usize| if on { n } else { 0 };
+        [len(first, w), len(first, b), len(second, w), len(second, b)]
+    }
+
+    /// Whether this state is shaped for `layer` under `kind`.
+    fn fits(&self, kind: OptimizerKind, layer: &Layer<F>) -> bool {
+        let have = [&self.first_w, &self.first_b, &self.second_w, &self.second_b];
+        have.map(Vec::len) == Self::lengths(kind, layer)
+    }
+}
+
+/// One layer's gradients, as the training step hands them to [`Optimizer::update`].
+pub(crate) struct Grads<'a, F> {
+    pub(crate) weights: &'a [F],
+    pub(crate) biases: &'a [F],
 }
 
 /// An optimizer with its state for one network.
@@ -93,28 +133,9 @@ pub struct Optimizer<F = f32> {
 impl<F: Float> Optimizer<F> {
     /// An optimizer for `mlp`, with zeroed state.
     pub fn new(kind: OptimizerKind, mlp: &Mlp<F>) -> Self {
-        let (first, second) = match kind {
-            OptimizerKind::Sgd => (false, false),
-            OptimizerKind::Momentum => (true, false),
-            OptimizerKind::Adam => (true, true),
-        };
-        let zeros = |on: bool, n: usize| if on { vec![F::ZERO; n] } else { Vec::new() };
-        let slots = mlp
-            .layers()
-            .iter()
-            .map(|layer| {
-                let (w, b) = (layer.weights().len(), layer.biases().len());
-                Slots {
-                    first_w: zeros(first, w),
-                    first_b: zeros(first, b),
-                    second_w: zeros(second, w),
-                    second_b: zeros(second, b),
-                }
-            })
-            .collect();
         Optimizer {
             kind,
-            slots,
+            slots: mlp.layers().iter().map(|l| Slots::new(kind, l)).collect(),
             steps: 0,
             beta1_power: F::ONE,
             beta2_power: F::ONE,
@@ -131,68 +152,53 @@ impl<F: Float> Optimizer<F> {
         self.steps
     }
 
-    /// Whether this optimizer's state has the shape of `mlp`'s parameters.
-    pub(crate) fn fits(&self, mlp: &Mlp<F>) -> bool {
-        let first = self.kind != OptimizerKind::Sgd;
-        let second = self.kind == OptimizerKind::Adam;
-        self.slots.len() == mlp.depth()
-            && self.slots.iter().zip(mlp.layers()).all(|(s, l)| {
-                let (w, b) = (l.weights().len(), l.biases().len());
-                (!first || (s.first_w.len() == w && s.first_b.len() == b))
-                    && (!second || (s.second_w.len() == w && s.second_b.len() == b))
-            })
+    /// `Ok` if this optimizer's state has the shape of `mlp`'s parameters.
+    pub(crate) fn check(&self, mlp: &Mlp<F>) -> Result<(), Error> {
+        let fits = self.slots.len() == mlp.depth()
+            && self
+                .slots
+                .iter()
+                .zip(mlp.layers())
+                .all(|(slots, layer)| slots.fits(self.kind, layer));
+        if fits {
+            Ok(())
+        } else {
+            Err(Error::Mismatch { what: "optimizer" })
+        }
     }
 
-    /// Starts one update of every layer: advances Adam's step count and bias corrections.
-    pub(crate) fn begin_update(&mut self) {
+    /// One update of every layer from its gradients, after a [`check`](Self::check) of
+    /// `layers`' network.
+    pub(crate) fn update<'g>(
+        &mut self,
+        layers: &mut [Layer<F>],
+        grads: impl Iterator<Item = Grads<'g, F>>,
+        lr: F,
+    ) where
+        F: 'g,
+    {
         self.steps += 1;
         if self.kind == OptimizerKind::Adam {
             self.beta1_power *= F::from_f64(ADAM_BETA1);
             self.beta2_power *= F::from_f64(ADAM_BETA2);
         }
-    }
-
-    /// Updates layer `k`'s weights and biases from their gradients (after
-    /// [`begin_update`](Self::begin_update)).
-    #[inline(always)]
-    pub(crate) fn update_layer(
-        &mut self,
-        k: usize,
-        weights: &mut [F],
-        biases: &mut [F],
-        weight_grads: &[F],
-        bias_grads: &[F],
-        lr: F,
-    ) {
         let (beta1_power, beta2_power) = (self.beta1_power, self.beta2_power);
-        let Some(slots) = self.slots.get_mut(k) else {
-            return;
-        };
-        match self.kind {
-            OptimizerKind::Sgd => {
-                sgd(weights, weight_grads, lr);
-                sgd(biases, bias_grads, lr);
-            }
-            OptimizerKind::Momentum => {
-                momentum(weights, &mut slots.first_w, weight_grads, lr);
-                momentum(biases, &mut slots.first_b, bias_grads, lr);
-            }
-            OptimizerKind::Adam => {
-                let lr_t = lr * (F::ONE - beta2_power).sqrt() / (F::ONE - beta1_power);
-                adam(
-                    weights,
-                    &mut slots.first_w,
-                    &mut slots.second_w,
-                    weight_grads,
-                    lr_t,
-                );
-                adam(
-                    biases,
-                    &mut slots.first_b,
-                    &mut slots.second_b,
-                    bias_grads,
-                    lr_t,
-                );
+        for ((layer, slots), g) in layers.iter_mut().zip(&mut self.slots).zip(grads) {
+            let (w, b) = (&mut layer.weights, &mut layer.biases);
+            match self.kind {
+                OptimizerKind::Sgd => {
+                    sgd(w, g.weights, lr);
+                    sgd(b, g.biases, lr);
+                }
+                OptimizerKind::Momentum => {
+                    momentum(w, &mut slots.first_w, g.weights, lr);
+                    momentum(b, &mut slots.first_b, g.biases, lr);
+                }
+                OptimizerKind::Adam => {
+                    let lr_t = lr * (F::ONE - beta2_power).sqrt() / (F::ONE - beta1_power);
+                    adam(w, &mut slots.first_w, &mut slots.second_w, g.weights, lr_t);
+                    adam(b, &mut slots.first_b, &mut slots.second_b, g.biases, lr_t);
+                }
             }
         }
     }
@@ -244,12 +250,13 @@ mod tests {
     fn run(kind: OptimizerKind, grads: &[[f64; 3]], lr: f64) -> [f64; 3] {
         let mut mlp = tiny();
         let mut opt = Optimizer::new(kind, &mlp);
-        assert!(opt.fits(&mlp));
+        assert_eq!(opt.check(&mlp), Ok(()));
         for g in grads {
-            opt.begin_update();
-            let layer = &mut mlp.layers[0];
-            let (w, b) = (&mut layer.weights, &mut layer.biases);
-            opt.update_layer(0, w, b, &g[..2], &g[2..], lr);
+            let grads = Grads {
+                weights: &g[..2],
+                biases: &g[2..],
+            };
+            opt.update(&mut mlp.layers, std::iter::once(grads), lr);
         }
         assert_eq!(opt.steps(), grads.len() as u64);
         let l = &mlp.layers[0];
@@ -312,11 +319,34 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for kind in OptimizerKind::ALL {
-            assert_eq!(OptimizerKind::parse(kind.name()).unwrap(), kind);
+            assert_eq!(kind.name().parse::<OptimizerKind>().unwrap(), kind);
+            assert_eq!(kind.to_string(), kind.name());
         }
         assert_eq!(
-            OptimizerKind::parse("rmsprop").unwrap_err().to_string(),
-            "unknown optimizer `rmsprop`: choose one of sgd, momentum, adam"
+            "rmsprop".parse::<OptimizerKind>().unwrap_err(),
+            Error::UnknownOptimizer {
+                name: "rmsprop".into()
+            }
         );
+    }
+
+    #[test]
+    fn an_optimizer_fits_only_its_networks_shape() {
+        let one = tiny();
+        let two = Mlp::from_layers(vec![
+            Layer::new(
+                array![[0.5, 1.0], [-0.25, 2.0]],
+                array![0.0, 0.0],
+                Activation::Relu,
+            )
+            .unwrap(),
+            Layer::new(array![[1.0], [1.0]], array![0.0], Activation::Sigmoid).unwrap(),
+        ])
+        .unwrap();
+        for kind in OptimizerKind::ALL {
+            let opt = Optimizer::new(kind, &one);
+            assert_eq!(opt.check(&one), Ok(()));
+            assert_eq!(opt.check(&two), Err(Error::Mismatch { what: "optimizer" }));
+        }
     }
 }

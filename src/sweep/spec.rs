@@ -284,7 +284,7 @@ pub fn sort_hparams(hparams: &mut [(String, HParamValue)]) {
 mod tests {
     use super::*;
     use crate::data::DatasetSpec;
-    use crate::nn::Activation;
+    use crate::nn::ActivationKind;
     use std::collections::HashSet;
 
     fn spec(axes: Vec<Vec<Value>>) -> Result<SweepSpec, SpecError> {
@@ -296,7 +296,7 @@ mod tests {
         let s = spec(vec![
             vec![Value::Seed(1), Value::Seed(2)],
             vec![Value::Depth(2), Value::Depth(11)],
-            vec![Value::Act(Activation::Relu)],
+            vec![Value::Act(ActivationKind::Relu)],
         ])
         .unwrap();
         assert_eq!(s.len(), 4);
@@ -315,7 +315,7 @@ mod tests {
         assert_eq!(r.index, 2);
         assert_eq!(r.group(), "depth=11");
         assert_eq!((r.config.depth, r.config.seed), (11, 1));
-        assert_eq!(r.config.act, Activation::Relu);
+        assert_eq!(r.config.act, ActivationKind::Relu);
         assert_eq!(r.config.logdir, std::path::Path::new("sw/depth=11,seed=1"));
     }
 
@@ -331,9 +331,9 @@ mod tests {
     fn names_never_collide() {
         let s = spec(vec![
             vec![
-                Value::Act(Activation::Sigmoid),
-                Value::Act(Activation::Relu),
-                Value::Act(Activation::LeakyRelu { slope: 0.01 }),
+                Value::Act(ActivationKind::Sigmoid),
+                Value::Act(ActivationKind::Relu),
+                Value::Act(ActivationKind::LeakyRelu),
             ],
             vec![Value::Lr(0.1), Value::Lr(0.10000001), Value::Lr(1e6)],
             vec![Value::LeakySlope(0.01), Value::LeakySlope(0.2)],
@@ -355,7 +355,10 @@ mod tests {
             .iter()
             .find(|r| r.name == "act=leaky-relu,lr=0.1,batch=full,leaky-slope=0.2,seed=1")
             .unwrap();
-        assert_eq!(leaky.config.act, Activation::LeakyRelu { slope: 0.2 });
+        assert_eq!(
+            (leaky.config.act, leaky.config.leaky_slope),
+            (ActivationKind::LeakyRelu, 0.2)
+        );
         assert!(runs.iter().enumerate().all(|(i, r)| r.index == i));
     }
 
@@ -406,8 +409,8 @@ mod tests {
     fn experiment_domains_cover_every_value() {
         let s = spec(vec![
             vec![
-                Value::Act(Activation::Sigmoid),
-                Value::Act(Activation::Relu),
+                Value::Act(ActivationKind::Sigmoid),
+                Value::Act(ActivationKind::Relu),
             ],
             (1..=3).map(Value::Seed).collect(),
         ])

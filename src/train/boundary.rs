@@ -143,7 +143,7 @@ fn draw_disc(rgb: &mut [u8], size: usize, cx: f32, cy: f32, r: f32, fill: [u8; 3
 
 /// Draws a network's decision boundary over its dataset's plane, evaluating the model
 /// on the lattice through a [`Workspace`] made once (no allocation per picture but the
-/// picture itself, and about ten times faster than [`Mlp::predict`] row by row).
+/// picture itself).
 #[derive(Debug)]
 pub struct Painter {
     lattice: Array2<f32>,
@@ -183,12 +183,13 @@ impl Painter {
         }))
     }
 
-    /// The picture of `mlp`'s output now: [`SIZE`] x [`SIZE`] RGB pixels.
-    pub fn paint(&mut self, mlp: &Mlp) -> Vec<u8> {
+    /// The picture of `mlp`'s output now: [`SIZE`] x [`SIZE`] RGB pixels (an error only
+    /// for a network other than the one the painter was made for).
+    pub fn paint(&mut self, mlp: &Mlp) -> Result<Vec<u8>, nn::Error> {
         self.ws
-            .forward(mlp, self.lattice.view(), self.labels.view());
+            .forward(mlp, self.lattice.view(), self.labels.view())?;
         let probs: Vec<f32> = self.ws.output().to_vec();
-        render(&probs, GRID, self.plane, &self.points, SIZE)
+        Ok(render(&probs, GRID, self.plane, &self.points, SIZE))
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::nn::{Activation, OptimizerKind};
+use crate::nn::{ActivationKind, OptimizerKind};
 use crate::proto::{
     attr_value, AttrValue, DataType, GraphDef, NodeDef, TensorShapeProto, VersionDef,
 };
@@ -22,23 +22,29 @@ pub struct GraphSpec<'a> {
     pub layer_widths: &'a [usize],
     /// TensorFlow-style op name of the hidden activation (e.g. `Sigmoid`, `Relu`).
     pub hidden_op: &'a str,
+    /// Affine pieces per hidden unit: above 1 (maxout), each hidden layer computes
+    /// `width * pieces` columns, reshapes them to `[batch, width, pieces]` and takes the
+    /// maximum over the pieces.
+    pub pieces: usize,
     /// Rows per training step (`-1` draws as `?`).
     pub batch: i64,
     /// Optimizer op name for the `train` scope (e.g. `GradientDescent`, `Adam`).
     pub optimizer_op: &'a str,
 }
 
-/// TensorFlow's op name for an activation, shown in the Graphs tab.
-pub fn activation_op(act: Activation) -> &'static str {
+/// TensorFlow's op name for an activation, shown in the Graphs tab (maxout is a
+/// `Reshape` of its pieces and a `Max` over them, see [`build`]).
+pub fn activation_op(act: ActivationKind) -> &'static str {
     match act {
-        Activation::Sigmoid => "Sigmoid",
-        Activation::Relu => "Relu",
-        Activation::LeakyRelu { .. } => "LeakyRelu",
-        Activation::Tanh => "Tanh",
-        Activation::Elu => "Elu",
-        Activation::Selu => "Selu",
-        Activation::Gelu => "Gelu",
-        Activation::Swish => "Swish",
+        ActivationKind::Sigmoid => "Sigmoid",
+        ActivationKind::Relu => "Relu",
+        ActivationKind::LeakyRelu => "LeakyRelu",
+        ActivationKind::Tanh => "Tanh",
+        ActivationKind::Elu => "Elu",
+        ActivationKind::Selu => "Selu",
+        ActivationKind::Gelu => "Gelu",
+        ActivationKind::Swish => "Swish",
+        ActivationKind::Maxout => "Max",
     }
 }
 
@@ -73,11 +79,28 @@ pub fn build(spec: &GraphSpec<'_>) -> GraphDef {
         let add = format!("{scope}/add");
         let op = if k == last { "Sigmoid" } else { spec.hidden_op };
         let act = format!("{scope}/{op}");
-        nodes.push(node(&w, "VariableV2", &[], &[&[fan_in, width]]));
-        nodes.push(node(&b, "VariableV2", &[], &[&[width]]));
-        nodes.push(node(&matmul, "MatMul", &[&prev, &w], &[&[batch, width]]));
-        nodes.push(node(&add, "Add", &[&matmul, &b], &[&[batch, width]]));
-        nodes.push(node(&act, op, &[&add], &[&[batch, width]]));
+        let pieces = if k == last {
+            1
+        } else {
+            spec.pieces.max(1) as i64
+        };
+        let columns = width * pieces;
+        nodes.push(node(&w, "VariableV2", &[], &[&[fan_in, columns]]));
+        nodes.push(node(&b, "VariableV2", &[], &[&[columns]]));
+        nodes.push(node(&matmul, "MatMul", &[&prev, &w], &[&[batch, columns]]));
+        nodes.push(node(&add, "Add", &[&matmul, &b], &[&[batch, columns]]));
+        if pieces > 1 {
+            let pieces_node = format!("{scope}/pieces");
+            nodes.push(node(
+                &pieces_node,
+                "Reshape",
+                &[&add],
+                &[&[batch, width, pieces]],
+            ));
+            nodes.push(node(&act, op, &[&pieces_node], &[&[batch, width]]));
+        } else {
+            nodes.push(node(&act, op, &[&add], &[&[batch, width]]));
+        }
         variables.push(w);
         variables.push(b);
         prev = act;
@@ -166,6 +189,7 @@ mod tests {
             inputs: 2,
             layer_widths: &widths,
             hidden_op: "Sigmoid",
+            pieces: 1,
             batch: 4,
             optimizer_op: "GradientDescent",
         })
@@ -218,6 +242,7 @@ mod tests {
             inputs: 2,
             layer_widths: &widths,
             hidden_op: "Relu",
+            pieces: 1,
             batch: -1,
             optimizer_op: "Adam",
         });
@@ -234,5 +259,41 @@ mod tests {
             vec!["MatMul", "Add", "Relu", "MatMul", "Add", "Relu", "MatMul", "Add", "Sigmoid"]
         );
         assert!(g.node.iter().any(|n| n.name == "train/Adam"));
+    }
+
+    #[test]
+    fn maxout_layers_show_their_pieces_and_the_max() {
+        let widths = [5, 5, 1];
+        let g = build(&GraphSpec {
+            inputs: 2,
+            layer_widths: &widths,
+            hidden_op: activation_op(ActivationKind::Maxout),
+            pieces: 3,
+            batch: 4,
+            optimizer_op: "GradientDescent",
+        });
+        let find = |name: &str| {
+            g.node
+                .iter()
+                .find(|n| n.name == name)
+                .unwrap_or_else(|| panic!("no node {name}"))
+        };
+        let shape = |name: &str| -> Vec<i64> {
+            let Some(attr_value::Value::List(list)) = &find(name).attr["_output_shapes"].value
+            else {
+                panic!("{name}: no shapes")
+            };
+            list.shape[0].dim.iter().map(|d| d.size).collect()
+        };
+        assert_eq!(shape("layer1/W1"), [2, 15]);
+        assert_eq!(shape("layer2/W2"), [5, 15]);
+        assert_eq!(find("layer1/pieces").op, "Reshape");
+        assert_eq!(shape("layer1/pieces"), [4, 5, 3]);
+        assert_eq!(find("layer1/Max").op, "Max");
+        assert_eq!(find("layer1/Max").input, ["layer1/pieces"]);
+        assert_eq!(shape("layer1/Max"), [4, 5]);
+        // The output layer is one sigmoid unit, no pieces.
+        assert_eq!(shape("layer3/W3"), [5, 1]);
+        assert_eq!(find("layer3/Sigmoid").input, ["layer3/add"]);
     }
 }

@@ -16,61 +16,117 @@ const PARAMETER_COPIES: u128 = 4;
 /// back-propagated errors.
 const UNIT_BUFFERS: u128 = 3;
 
-/// The numbers a network of `depth` layers of `width` units on `inputs` features, trained
-/// on batches of `batch` rows, holds in memory: an estimate of the allocations that
-/// matter, computed in `u128` with saturating arithmetic (so it cannot overflow).
-pub fn working_floats(inputs: usize, width: usize, depth: usize, batch: usize) -> u128 {
-    let (inputs, width, depth, batch) =
-        (inputs as u128, width as u128, depth as u128, batch as u128);
-    let mul = u128::saturating_mul;
-    // Each layer holds fan_in x fan_out weights and fan_out biases.
+/// The shape of a run, as far as memory is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunShape {
+    /// Input features.
+    pub inputs: usize,
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Weight layers.
+    pub depth: usize,
+    /// Affine pieces per hidden unit (1 but for maxout).
+    pub pieces: usize,
+    /// Rows per training step.
+    pub batch: usize,
+    /// Rows of the dataset (evaluated whole at the end).
+    pub rows: usize,
+}
+
+/// The numbers a run holds in memory: an estimate of every allocation that grows with
+/// the input, computed in `u128` with saturating arithmetic (so it cannot overflow):
+/// the parameters with their gradients and optimizer moments, the step's buffers for a
+/// batch, the same buffers for the whole dataset (the final evaluation) and for the
+/// decision-boundary lattice, and the dataset itself.
+pub fn working_floats(shape: &RunShape) -> u128 {
+    let c = |n: usize| n as u128;
+    let (add, mul) = (u128::saturating_add, u128::saturating_mul);
+    let (inputs, width, depth) = (c(shape.inputs), c(shape.width), c(shape.depth));
+    // A hidden layer computes `pieces` pre-activations per unit.
+    let columns = mul(width, c(shape.pieces.max(1)));
+    // Each layer holds fan_in x columns weights and columns biases; the output layer
+    // is one unit.
     let parameters = if depth <= 1 {
-        inputs.saturating_add(1)
+        add(inputs, 1)
     } else {
-        let first = mul(inputs.saturating_add(1), width);
-        let hidden = mul(mul(depth - 2, width.saturating_add(1)), width);
-        first
-            .saturating_add(hidden)
-            .saturating_add(width)
-            .saturating_add(1)
+        let first = mul(add(inputs, 1), columns);
+        let hidden = mul(mul(depth - 2, add(width, 1)), columns);
+        add(add(first, hidden), add(width, 1))
     };
-    let units = mul(width, depth.saturating_sub(1)).saturating_add(1);
-    mul(PARAMETER_COPIES, parameters)
-        .saturating_add(mul(mul(UNIT_BUFFERS, batch), units))
-        .saturating_add(mul(batch, inputs))
+    // Per row of a batch: every layer's pre-activations, activations and errors.
+    let per_row = add(
+        mul(UNIT_BUFFERS, add(mul(columns, depth.saturating_sub(1)), 1)),
+        inputs,
+    );
+    let lattice_rows = c(super::boundary::GRID * super::boundary::GRID);
+    let rows_with_buffers = add(add(c(shape.batch), c(shape.rows)), lattice_rows);
+    add(
+        add(
+            mul(PARAMETER_COPIES, parameters),
+            mul(per_row, rows_with_buffers),
+        ),
+        mul(c(shape.rows), add(inputs, 1)),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn shape(inputs: usize, width: usize, depth: usize, batch: usize) -> RunShape {
+        RunShape {
+            inputs,
+            width,
+            depth,
+            pieces: 1,
+            batch,
+            rows: batch,
+        }
+    }
+
     #[test]
     fn the_lesson_is_small() {
-        // XOR: 2 inputs, width 5, depth 11, batch 4.
-        // Parameters: 3*5 + 9*6*5 + 5 + 1 = 291; units: 5*10 + 1 = 51.
-        assert_eq!(working_floats(2, 5, 11, 4), 4 * 291 + 3 * 4 * 51 + 4 * 2);
+        // XOR: 2 inputs, width 5, depth 11, batch 4 = the 4 rows, the 48x48 lattice.
+        // Parameters: 3*5 + 9*6*5 + 5 + 1 = 291; per row 3 * (5*10 + 1) + 2 = 155.
+        let n = working_floats(&shape(2, 5, 11, 4));
+        assert_eq!(n, 4 * 291 + 155 * (4 + 4 + 2304) + 4 * 3);
+        assert!(n < 400_000);
     }
 
     #[test]
-    fn one_layer_is_inputs_plus_bias() {
-        assert_eq!(working_floats(3, 100, 1, 2), 4 * 4 + 3 * 2 + 2 * 3);
+    fn maxout_pieces_multiply_the_hidden_columns() {
+        let one = working_floats(&shape(2, 5, 3, 4));
+        let two = working_floats(&RunShape {
+            pieces: 2,
+            ..shape(2, 5, 3, 4)
+        });
+        assert!(two > one);
     }
 
     #[test]
-    fn huge_sizes_do_not_overflow_and_are_refused() {
+    fn what_grows_with_the_input_is_counted() {
+        // A deep narrow net: every layer's buffers for the lattice count.
+        let deep = working_floats(&shape(2, 1, 100_000, 1));
+        assert!(deep > u128::from(MAX_WORKING_FLOATS), "{deep}");
+        // A long dataset: its rows and their evaluation buffers count.
+        let long = RunShape {
+            rows: 4_000_000,
+            ..shape(2, 5, 11, 4)
+        };
+        assert!(working_floats(&long) > u128::from(MAX_WORKING_FLOATS));
+    }
+
+    #[test]
+    fn huge_sizes_do_not_overflow() {
         let n = usize::MAX;
-        assert_eq!(working_floats(n, n, n, n), u128::MAX);
-    }
-
-    #[test]
-    fn the_limit_is_inclusive() {
-        // depth 1: 4 * (inputs + 1) + 3 * batch + batch * inputs with inputs 1 =
-        // 8 + 4 * batch.
-        let batch = ((MAX_WORKING_FLOATS - 8) / 4) as usize;
-        assert_eq!(
-            working_floats(1, 1, 1, batch),
-            u128::from(MAX_WORKING_FLOATS)
-        );
-        assert!(working_floats(1, 1, 1, batch + 1) > u128::from(MAX_WORKING_FLOATS));
+        let huge = RunShape {
+            inputs: n,
+            width: n,
+            depth: n,
+            pieces: n,
+            batch: n,
+            rows: n,
+        };
+        assert_eq!(working_floats(&huge), u128::MAX);
     }
 }

@@ -46,6 +46,7 @@ impl RunLog {
             inputs: data.features(),
             layer_widths: &widths,
             hidden_op: graph::activation_op(config.act),
+            pieces: config.activation_pieces(),
             batch: batch as i64,
             optimizer_op: graph::optimizer_op(config.optimizer),
         }))?;
@@ -106,7 +107,7 @@ impl RunLog {
 
     pub(super) fn images(&mut self, mlp: &Mlp, _ws: &Workspace, step: u64) -> Result<(), Error> {
         if let Some(painter) = &mut self.painter {
-            let rgb = painter.paint(mlp);
+            let rgb = painter.paint(mlp)?;
             let size = boundary::SIZE as u32;
             self.writer
                 .add_image(tags::DECISION_BOUNDARY, &rgb, size, size, step as i64)?;
@@ -181,40 +182,4 @@ fn wall_time_now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
-}
-
-#[cfg(test)]
-mod tests {
-    use ndarray::{Array1, Array2};
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
-
-    use crate::nn::{Activation, Init, Mlp, MlpConfig, Workspace};
-    use crate::train::boundary;
-
-    #[test]
-    fn lattice_forward_matches_predict() {
-        // The picture's probabilities come from a Workspace forward pass; they must be
-        // the model's outputs, as `Mlp::predict` gives them.
-        for act in [Activation::Sigmoid, Activation::Relu, Activation::Tanh] {
-            let config = MlpConfig {
-                inputs: 2,
-                width: 5,
-                depth: 11,
-                hidden: act,
-                init: Init::Uniform,
-            };
-            let mlp = Mlp::new(&config, &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
-            let n = boundary::GRID * boundary::GRID;
-            let flat = boundary::lattice([-0.5, 1.5, -0.5, 1.5], boundary::GRID);
-            let x = Array2::from_shape_vec((n, 2), flat).unwrap();
-            let mut ws = Workspace::new(&mlp, n).unwrap();
-            ws.forward(&mlp, x.view(), Array1::zeros(n).view());
-            let want = mlp.predict(x.view());
-            assert_eq!(ws.output().len(), n);
-            for (i, (a, b)) in ws.output().iter().zip(want.iter()).enumerate() {
-                assert!((a - b).abs() <= 1e-5, "{act} point {i}: {a} vs {b}");
-            }
-        }
-    }
 }

@@ -39,7 +39,7 @@ pub fn train(
             inputs: data.features(),
             width: config.width,
             depth: config.depth,
-            hidden: config.act,
+            hidden: config.activation()?,
             init: config.init,
         },
         &mut rng,
@@ -82,7 +82,7 @@ pub fn train(
             sample_batch(data, &mut order, &mut rng, &mut xb, &mut yb);
             (xb.view(), yb.view())
         };
-        let cost = ws.step(&mut mlp, &mut opt, x, y, config.lr);
+        let cost = ws.step(&mut mlp, &mut opt, x, y, config.lr)?;
         steps_done = step + 1;
         if step == 0 {
             grad_norms_start = grad_norms(&ws, depth);
@@ -115,7 +115,7 @@ pub fn train(
     } else {
         Workspace::new(&mlp, data.len())?
     };
-    let final_cost = eval.forward(&mlp, data.x.view(), data.y.view());
+    let final_cost = eval.forward(&mlp, data.x.view(), data.y.view())?;
     let accuracy = eval.accuracy();
     let predictions: Vec<Prediction> = data
         .x

@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use super::TrainConfig;
 use crate::data::DatasetSpec;
-use crate::nn::{Activation, Init, OptimizerKind};
+use crate::nn::{ActivationKind, Init, OptimizerKind};
 use crate::summary::hparams::HParamValue;
 
 /// A training setting, in the order runs are enumerated, named and listed.
@@ -31,6 +31,7 @@ pub enum Setting {
     Steps,
     Batch,
     LeakySlope,
+    MaxoutPieces,
     Dataset,
     Seed,
 }
@@ -47,7 +48,7 @@ struct Row {
 impl Setting {
     /// Every setting, in enumeration and naming order (the seed last, so that
     /// consecutive runs of a sweep differ by seed first).
-    pub const ALL: [Setting; 11] = [
+    pub const ALL: [Setting; 12] = [
         Setting::Act,
         Setting::Depth,
         Setting::Width,
@@ -57,6 +58,7 @@ impl Setting {
         Setting::Steps,
         Setting::Batch,
         Setting::LeakySlope,
+        Setting::MaxoutPieces,
         Setting::Dataset,
         Setting::Seed,
     ];
@@ -106,8 +108,14 @@ impl Setting {
             Setting::LeakySlope => row(
                 "leaky-slope",
                 "S",
-                "Slope of leaky-relu for negative inputs",
+                "Slope of leaky-relu for negative inputs (the lecture's max(0.1x, x))",
                 false,
+            ),
+            Setting::MaxoutPieces => row(
+                "maxout-pieces",
+                "K",
+                "Affine pieces of each maxout unit (its output is their maximum)",
+                true,
             ),
             Setting::Dataset => row(
                 "dataset",
@@ -152,7 +160,7 @@ impl Setting {
     /// The names it accepts, for settings that are a choice of names.
     pub fn choices(self) -> Option<Vec<&'static str>> {
         match self {
-            Setting::Act => Some(Activation::NAMES.to_vec()),
+            Setting::Act => Some(ActivationKind::ALL.iter().map(|a| a.name()).collect()),
             Setting::Init => Some(Init::ALL.iter().map(|i| i.name()).collect()),
             Setting::Optimizer => Some(OptimizerKind::ALL.iter().map(|o| o.name()).collect()),
             _ => None,
@@ -162,12 +170,14 @@ impl Setting {
     /// Reads a value of this setting from its text (as on the command line).
     pub fn parse(self, text: &str) -> Result<Value, String> {
         Ok(match self {
-            Setting::Act => Value::Act(parse_act(text)?),
+            Setting::Act => Value::Act(text.parse().map_err(|e: crate::nn::Error| e.to_string())?),
             Setting::Depth => Value::Depth(at_least_one(text)?),
             Setting::Width => Value::Width(at_least_one(text)?),
-            Setting::Init => Value::Init(Init::parse(text).map_err(|e| e.to_string())?),
+            Setting::Init => {
+                Value::Init(text.parse().map_err(|e: crate::nn::Error| e.to_string())?)
+            }
             Setting::Optimizer => {
-                Value::Optimizer(OptimizerKind::parse(text).map_err(|e| e.to_string())?)
+                Value::Optimizer(text.parse().map_err(|e: crate::nn::Error| e.to_string())?)
             }
             Setting::Lr => Value::Lr(positive(text)?),
             Setting::Steps => Value::Steps(at_least_one(text)?),
@@ -176,6 +186,7 @@ impl Setting {
                 _ => Some(at_least_one(text)?),
             }),
             Setting::LeakySlope => Value::LeakySlope(finite(text)?),
+            Setting::MaxoutPieces => Value::MaxoutPieces(at_least_two(text)?),
             Setting::Dataset => Value::Dataset(
                 text.parse()
                     .map_err(|e: crate::data::Error| e.to_string())?,
@@ -195,20 +206,19 @@ impl Setting {
             Setting::Lr => Value::Lr(config.lr),
             Setting::Steps => Value::Steps(config.steps),
             Setting::Batch => Value::Batch(config.batch),
-            Setting::LeakySlope => Value::LeakySlope(match config.act {
-                Activation::LeakyRelu { slope } => slope,
-                _ => config.leaky_slope,
-            }),
+            Setting::LeakySlope => Value::LeakySlope(config.leaky_slope),
+            Setting::MaxoutPieces => Value::MaxoutPieces(config.maxout_pieces),
             Setting::Dataset => Value::Dataset(config.dataset.clone()),
             Setting::Seed => Value::Seed(config.seed),
         }
     }
 
     /// Whether this setting changes anything in `config` (the leaky slope only does for
-    /// leaky-relu).
+    /// leaky-relu, the pieces only for maxout).
     pub fn matters(self, config: &TrainConfig) -> bool {
         match self {
-            Setting::LeakySlope => matches!(config.act, Activation::LeakyRelu { .. }),
+            Setting::LeakySlope => config.act == ActivationKind::LeakyRelu,
+            Setting::MaxoutPieces => config.act == ActivationKind::Maxout,
             _ => true,
         }
     }
@@ -226,7 +236,7 @@ pub const FULL_BATCH: &str = "full";
 /// One value of one setting.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
-    Act(Activation),
+    Act(ActivationKind),
     Depth(usize),
     Width(usize),
     Init(Init),
@@ -236,6 +246,7 @@ pub enum Value {
     /// Rows per step; `None` for the full batch.
     Batch(Option<usize>),
     LeakySlope(f32),
+    MaxoutPieces(usize),
     Dataset(DatasetSpec),
     Seed(u64),
 }
@@ -253,6 +264,7 @@ impl Value {
             Value::Steps(_) => Setting::Steps,
             Value::Batch(_) => Setting::Batch,
             Value::LeakySlope(_) => Setting::LeakySlope,
+            Value::MaxoutPieces(_) => Setting::MaxoutPieces,
             Value::Dataset(_) => Setting::Dataset,
             Value::Seed(_) => Setting::Seed,
         }
@@ -261,14 +273,7 @@ impl Value {
     /// Sets this value in `config`.
     pub fn apply(&self, config: &mut TrainConfig) {
         match self {
-            Value::Act(a) => {
-                config.act = match a {
-                    Activation::LeakyRelu { .. } => Activation::LeakyRelu {
-                        slope: config.leaky_slope,
-                    },
-                    other => *other,
-                }
-            }
+            Value::Act(a) => config.act = *a,
             Value::Depth(d) => config.depth = *d,
             Value::Width(w) => config.width = *w,
             Value::Init(i) => config.init = *i,
@@ -276,12 +281,8 @@ impl Value {
             Value::Lr(lr) => config.lr = *lr,
             Value::Steps(s) => config.steps = *s,
             Value::Batch(b) => config.batch = *b,
-            Value::LeakySlope(slope) => {
-                config.leaky_slope = *slope;
-                if let Activation::LeakyRelu { .. } = config.act {
-                    config.act = Activation::LeakyRelu { slope: *slope };
-                }
-            }
+            Value::LeakySlope(slope) => config.leaky_slope = *slope,
+            Value::MaxoutPieces(k) => config.maxout_pieces = *k,
             Value::Dataset(d) => config.dataset = d.clone(),
             Value::Seed(s) => config.seed = *s,
         }
@@ -292,7 +293,9 @@ impl Value {
     /// 0.10000000149011612), names as strings; the batch is a string (`full` or a count).
     pub fn hparam(&self) -> HParamValue {
         match self {
-            Value::Depth(v) | Value::Width(v) => HParamValue::Num(*v as f64),
+            Value::Depth(v) | Value::Width(v) | Value::MaxoutPieces(v) => {
+                HParamValue::Num(*v as f64)
+            }
             Value::Steps(v) | Value::Seed(v) => HParamValue::Num(*v as f64),
             Value::Lr(v) | Value::LeakySlope(v) => HParamValue::Num(shortest_decimal(*v)),
             _ => HParamValue::Str(self.to_string()),
@@ -305,7 +308,7 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Act(a) => f.write_str(a.name()),
-            Value::Depth(v) | Value::Width(v) => write!(f, "{v}"),
+            Value::Depth(v) | Value::Width(v) | Value::MaxoutPieces(v) => write!(f, "{v}"),
             Value::Init(i) => f.write_str(i.name()),
             Value::Optimizer(o) => f.write_str(o.name()),
             Value::Lr(v) | Value::LeakySlope(v) => write!(f, "{v}"),
@@ -322,11 +325,6 @@ fn shortest_decimal(x: f32) -> f64 {
     x.to_string().parse().unwrap_or(f64::from(x))
 }
 
-fn parse_act(text: &str) -> Result<Activation, String> {
-    // The slope is filled in from the config's leaky slope when the value is applied.
-    Activation::parse(text, 0.0).map_err(|e| e.to_string())
-}
-
 /// A whole number, 0 or more.
 fn whole<T: FromStr>(text: &str) -> Result<T, String> {
     text.parse()
@@ -338,6 +336,15 @@ fn at_least_one<T: FromStr + PartialEq + From<u8>>(text: &str) -> Result<T, Stri
     let value: T = whole(text)?;
     if value == T::from(0) {
         return Err("must be at least 1".into());
+    }
+    Ok(value)
+}
+
+/// A whole number, 2 or more.
+fn at_least_two(text: &str) -> Result<usize, String> {
+    let value: usize = whole(text)?;
+    if value < 2 {
+        return Err("must be at least 2".into());
     }
     Ok(value)
 }
@@ -408,13 +415,18 @@ mod tests {
     }
 
     #[test]
-    fn the_leaky_slope_matters_only_for_leaky_relu() {
+    fn slope_and_pieces_matter_only_for_their_activation() {
         let mut config = TrainConfig::lesson("unused");
         assert!(!Setting::LeakySlope.matters(&config));
-        Value::LeakySlope(0.3).apply(&mut config);
-        assert_eq!(config.act, Activation::Sigmoid);
-        Value::Act(Activation::LeakyRelu { slope: 0.0 }).apply(&mut config);
-        assert_eq!(config.act, Activation::LeakyRelu { slope: 0.3 });
+        assert!(!Setting::MaxoutPieces.matters(&config));
+        Value::Act(ActivationKind::LeakyRelu).apply(&mut config);
         assert!(Setting::LeakySlope.matters(&config));
+        Value::Act(ActivationKind::Maxout).apply(&mut config);
+        assert!(Setting::MaxoutPieces.matters(&config));
+        assert!(!Setting::LeakySlope.matters(&config));
+        assert_eq!(
+            Setting::MaxoutPieces.parse("1").unwrap_err(),
+            "must be at least 2"
+        );
     }
 }
