@@ -315,9 +315,10 @@ fn run_summarize(args: &SweepArgs) -> Result<u8, Failure> {
 
 /// Where a sweep's summary files are.
 fn summary_files_line(logdir: &str) -> String {
+    let dir = sweep::disk::summary_dir(std::path::Path::new(logdir));
     format!(
-        "\nsummary: {logdir}/{} and {logdir}/{}\n",
-        sweep::disk::SUMMARY_MD,
-        sweep::disk::SUMMARY_CSV
+        "\nsummary: {} and {}\n",
+        dir.join(sweep::disk::SUMMARY_MD).display(),
+        dir.join(sweep::disk::SUMMARY_CSV).display()
     )
 }

@@ -336,7 +336,7 @@ fn sweep_stopped_by(sig: Sig) {
     assert_eq!(steps, (0..step).step_by(1000).collect::<Vec<_>>());
 
     // The summary of what finished: printed, written, and what the logs say.
-    let md = fs::read_to_string(sweep.join("summary.md")).unwrap();
+    let md = fs::read_to_string(sweep.join("summary/summary.md")).unwrap();
     assert!(
         md.starts_with("2 runs in 1 configuration, 1 failed\n"),
         "{md}"
@@ -354,7 +354,10 @@ fn sweep_stopped_by(sig: Sig) {
         &["sweep", "--summarize-only", "--logdir", ".", "-q"],
     );
     assert_eq!(rebuilt.status.code(), Some(0), "{}", stderr(&rebuilt));
-    assert_eq!(fs::read_to_string(sweep.join("summary.md")).unwrap(), md);
+    assert_eq!(
+        fs::read_to_string(sweep.join("summary/summary.md")).unwrap(),
+        md
+    );
     for report in tbtrain::inspect::scan(&sweep).unwrap() {
         assert!(
             report.problems.is_empty(),

@@ -212,11 +212,11 @@ fn the_containers_scripts_run_as_written_give_the_unsharded_summary() {
     let unsharded = format!("exec tbtrain sweep {small} --logdir unsharded");
     run_script(dir.path(), &unsharded, &[]);
     for file in ["summary.md", "summary.csv"] {
-        let got = fs::read_to_string(logdir.join(file)).unwrap();
-        let want = fs::read_to_string(dir.path().join("unsharded").join(file)).unwrap();
+        let got = fs::read_to_string(logdir.join("summary").join(file)).unwrap();
+        let want = fs::read_to_string(dir.path().join("unsharded/summary").join(file)).unwrap();
         assert_eq!(got, want, "{file}");
     }
-    let md = fs::read_to_string(logdir.join("summary.md")).unwrap();
+    let md = fs::read_to_string(logdir.join("summary/summary.md")).unwrap();
     assert!(
         md.starts_with("8 runs in 2 configurations, 0 failed\n"),
         "{md}"

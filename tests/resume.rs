@@ -75,10 +75,11 @@ fn with_logdir<'a>(args: &[&'a str], logdir: &'a str, extra: &[&'a str]) -> Vec<
     all
 }
 
-/// `summary.md` and `summary.csv` of a sweep directory.
+/// `summary.md` and `summary.csv` of a sweep directory (in its run `summary`).
 fn summary_files(logdir: &Path) -> [Vec<u8>; 2] {
     ["summary.md", "summary.csv"].map(|f| {
-        fs::read(logdir.join(f)).unwrap_or_else(|e| panic!("{}/{f}: {e}", logdir.display()))
+        fs::read(logdir.join("summary").join(f))
+            .unwrap_or_else(|e| panic!("{}/{f}: {e}", logdir.display()))
     })
 }
 
@@ -152,7 +153,11 @@ fn resume_long_sweep(dir: &Path, kept: usize) {
         assert_eq!(log.session_end, [Status::Success], "{run}");
         assert_eq!(log.result().steps_done, 1_000_000, "{run}");
     }
-    assert_eq!(event_files(&sweep).len(), 1, "one root event file");
+    assert_eq!(
+        event_files(&sweep.join("summary")).len(),
+        1,
+        "one summary event file"
+    );
     for report in tbtrain::inspect::scan(&sweep).unwrap() {
         assert!(
             report.problems.is_empty(),
@@ -170,7 +175,7 @@ fn sigterm_mid_sweep_then_resume_writes_the_uninterrupted_summary() {
     assert_eq!(output.status.code(), Some(143), "{}", stderr(&output));
     // The stopped sweep's summary lists the interrupted run; seed=3 never started.
     let sweep = dir.path().join("sweep");
-    let md = fs::read_to_string(sweep.join("summary.md")).unwrap();
+    let md = fs::read_to_string(sweep.join("summary/summary.md")).unwrap();
     assert!(
         md.starts_with("2 runs in 1 configuration, 1 failed\n"),
         "{md}"
@@ -191,7 +196,7 @@ fn sigkill_mid_sweep_then_resume_writes_the_uninterrupted_summary() {
     assert_eq!(output.status.code(), None, "killed: {:?}", output.status);
     // Killed: no summary, seed=2 without a session end (and maybe a cut last record).
     let sweep = dir.path().join("sweep");
-    assert!(!sweep.join("summary.md").exists());
+    assert!(!sweep.join("summary/summary.md").exists());
     let killed = read_run(&sweep.join("seed=2"));
     assert!(killed.session_end.is_empty());
     assert!(killed.problems.iter().all(|(truncated, _)| *truncated));
@@ -321,7 +326,11 @@ fn resume_is_refused_with_other_settings_and_a_used_logdir_without_it() {
         "{printed}"
     );
     let after = event_file_bytes(&plain);
-    for (rel, data) in bytes.iter().filter(|(rel, _)| rel.contains('/')) {
+    // Every run's files stay as they were (the summary run is written again).
+    for (rel, data) in bytes
+        .iter()
+        .filter(|(rel, _)| rel.contains('/') && !rel.starts_with("summary/"))
+    {
         assert!(after.get(rel) == Some(data), "{rel} was touched");
     }
 }

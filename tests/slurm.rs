@@ -233,10 +233,10 @@ fn ending(record: &BTreeMap<String, String>) -> (&str, &str) {
     (get("JobState"), get("ExitCode"))
 }
 
-/// `summary.md` and `summary.csv` of a sweep directory.
+/// `summary.md` and `summary.csv` of a sweep directory (in its run `summary`).
 fn summary_files(logdir: &Path) -> [String; 2] {
     ["summary.md", "summary.csv"].map(|f| {
-        fs::read_to_string(logdir.join(f))
+        fs::read_to_string(logdir.join("summary").join(f))
             .unwrap_or_else(|e| panic!("{}/{f}: {e}", logdir.display()))
     })
 }
@@ -255,7 +255,8 @@ fn run_dirs(logdir: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = fs::read_dir(logdir)
         .map(|entries| entries.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
-    dirs.retain(|p| p.is_dir());
+    // The run directories; the sweep's own run `summary` is left out.
+    dirs.retain(|p| p.is_dir() && !p.ends_with("summary"));
     dirs.sort();
     dirs
 }

@@ -90,11 +90,12 @@ fn summary_block(out: &str) -> String {
 }
 
 /// Names of the subdirectories of `dir`.
+/// The run directories of a sweep (its summary run left out).
 fn run_dirs(dir: &Path) -> BTreeSet<String> {
     fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap())
-        .filter(|e| e.path().is_dir())
+        .filter(|e| e.path().is_dir() && e.file_name() != "summary")
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect()
 }
@@ -152,7 +153,7 @@ fn sweep_makes_one_directory_per_run_and_a_summary_that_matches_them() {
     );
     dirs.clear();
 
-    let csv = fs::read_to_string(fx.logdir.join("summary.csv")).unwrap();
+    let csv = fs::read_to_string(fx.logdir.join("summary/summary.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(
@@ -219,7 +220,7 @@ fn sweep_makes_one_directory_per_run_and_a_summary_that_matches_them() {
     assert!(total_successes > 0, "{csv}");
     assert_eq!(&rows[3][3], "0", "{csv}");
 
-    let md = fs::read_to_string(fx.logdir.join("summary.md")).unwrap();
+    let md = fs::read_to_string(fx.logdir.join("summary/summary.md")).unwrap();
     assert_eq!(md.trim_end(), summary_block(&fx.stdout));
     assert!(
         md.starts_with("12 runs in 4 configurations, 0 failed\n\n| act     | depth | runs |"),
@@ -269,23 +270,32 @@ fn shards_split_the_sweep_and_summarize_only_rebuilds_the_printed_summary() {
 
     let rebuilt = ok(&["sweep", "--summarize-only", "--logdir", l]);
     assert_eq!(summary_block(&rebuilt), summary_block(&fx.stdout));
-    for file in ["summary.md", "summary.csv"] {
+    for file in ["summary/summary.md", "summary/summary.csv"] {
         assert_eq!(
             fs::read_to_string(logdir.join(file)).unwrap(),
             fs::read_to_string(fx.logdir.join(file)).unwrap(),
             "{file}"
         );
     }
-    // The root run now holds the experiment and the summary text.
-    let root = tbtrain::inspect::scan(&logdir).unwrap();
-    let tags: Vec<&str> = root[0].tags.iter().map(|t| t.tag.as_str()).collect();
-    assert_eq!(
-        (root[0].run.as_str(), tags),
-        (".", vec!["_hparams_/experiment", "summary"])
-    );
-    // Rebuilding again replaces the root's event file instead of adding one.
+    // The summary run holds the summary text, and nothing is at the root.
+    let summary_run = |dir: &Path| {
+        tbtrain::inspect::scan(dir)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.run == "summary")
+            .expect("a summary run")
+    };
+    let runs = tbtrain::inspect::scan(&logdir).unwrap();
+    assert!(runs.iter().all(|r| r.run != "."), "nothing at the root");
+    let tags: Vec<String> = summary_run(&logdir)
+        .tags
+        .iter()
+        .map(|t| t.tag.clone())
+        .collect();
+    assert_eq!(tags, ["summary"]);
+    // Rebuilding again replaces the summary's event file instead of adding one.
     ok(&["sweep", "--summarize-only", "--logdir", l, "--quiet"]);
-    assert_eq!(tbtrain::inspect::scan(&logdir).unwrap()[0].files, 1);
+    assert_eq!(summary_run(&logdir).files, 1);
 
     // And on the unsharded sweep's own directory, the same again.
     let again = ok(&[
@@ -347,7 +357,7 @@ fn a_diverging_configuration_is_counted_and_the_sweep_goes_on() {
         block.ends_with(&format!("Failed runs:\n{}", listed.trim_end())),
         "{block}"
     );
-    let csv = fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    let csv = fs::read_to_string(dir.path().join("summary/summary.csv")).unwrap();
     let row = csv.lines().find(|l| l.starts_with("1000000,")).unwrap();
     assert!(
         row.starts_with("1000000,2,0,0.0000,") && row.contains(&format!(",{},\"", diverged.len())),
@@ -411,7 +421,7 @@ fn a_used_logdir_is_refused_unless_overwrite() {
     assert_eq!(
         stderr(&out),
         format!(
-            "tbtrain: {l} already holds event files of an earlier run (and 2 more of this \
+            "tbtrain: {l}/summary already holds event files of an earlier run (and 2 more of this \
              sweep's directories do); pass --overwrite to replace them, or choose another --logdir\n"
         )
     );
@@ -510,7 +520,7 @@ fn tensorboard_lists_every_session_and_the_swept_domains() {
 fn check_tensorboard(logdir: &Path, names: &[String], load_fast: bool) {
     let mut tb = TensorBoard::start(logdir, load_fast);
     let mut runs: Vec<&str> = names.iter().map(String::as_str).collect();
-    runs.push(".");
+    runs.push("summary");
     tb.wait_for_runs(&runs, DEFAULT_TIMEOUT);
     tb.wait_for_json("/data/plugin/scalars/tags", DEFAULT_TIMEOUT, |tags| {
         names.iter().all(|n| tags.get(n).is_some())
@@ -608,7 +618,7 @@ fn check_tensorboard(logdir: &Path, names: &[String], load_fast: bool) {
     }
     assert_eq!(seen, names.iter().cloned().collect(), "{label}");
 
-    let text = tb.text(".", "summary");
+    let text = tb.text("summary", "summary");
     assert_eq!(text.len(), 1, "{label}: {text:?}");
     assert!(
         text[0].1.contains("12 runs in 4 configurations"),

@@ -1,5 +1,5 @@
-//! The sweep's files: reading the runs back from their event files, the root run (the
-//! hparams experiment and the `summary` text), and `summary.md` / `summary.csv`.
+//! The sweep's files: reading the runs back from their event files, and the sweep's own
+//! run `summary` (the `summary` text, `summary.md`, `summary.csv`).
 //!
 //! A sweep member is a direct subdirectory of the sweep's log directory whose event files
 //! hold an hparams session start. Its settings are that session's hparams (plus what its
@@ -23,9 +23,7 @@ use super::Error;
 use crate::events::{files, EventReader};
 use crate::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
 use crate::proto::{event, summary};
-use crate::summary::hparams::{
-    ExperimentSpec, HParamValue, SESSION_END_INFO_TAG, SESSION_START_INFO_TAG,
-};
+use crate::summary::hparams::{HParamValue, SESSION_END_INFO_TAG, SESSION_START_INFO_TAG};
 use crate::summary::SummaryWriter;
 use crate::train::result::{self, RunResult};
 use crate::train::Outcome;
@@ -34,8 +32,10 @@ use crate::train::Outcome;
 pub const SUMMARY_MD: &str = "summary.md";
 /// File name of the CSV summary in the sweep's log directory.
 pub const SUMMARY_CSV: &str = "summary.csv";
-/// Tag of the text summary at the sweep's root run.
+/// Tag of the text summary in the sweep's summary run.
 pub const SUMMARY_TAG: &str = "summary";
+/// Name of the sweep's summary run (a run directory name never is: it holds `key=value`).
+pub const SUMMARY_RUN: &str = "summary";
 
 /// What one run's hparams summaries say.
 #[derive(Debug, Default)]
@@ -67,7 +67,7 @@ pub fn read_records(logdir: &Path) -> Result<(Vec<RunRecord>, Vec<PathBuf>), Err
     };
     for entry in fs::read_dir(logdir).map_err(read_dir)? {
         let path = entry.map_err(read_dir)?.path();
-        if path.is_dir() {
+        if path.is_dir() && path != summary_dir(logdir) {
             dirs.push(path);
         }
     }
@@ -220,55 +220,62 @@ fn hparam_value(v: prost_types::Value) -> Option<HParamValue> {
     }
 }
 
-/// Event files directly in the sweep's log directory (the root run's).
-pub fn root_event_files(logdir: &Path) -> Result<Vec<PathBuf>, Error> {
-    event_files(logdir)
+/// The sweep's own run, `<logdir>/summary`: the `summary` text, beside `summary.md` and
+/// `summary.csv`. (Each member run carries the sweep's hparams experiment, so there is
+/// no run at the root, and a user's own files there are never touched.)
+pub fn summary_dir(logdir: &Path) -> PathBuf {
+    logdir.join(SUMMARY_RUN)
 }
 
-/// Removes the root run's event files.
-pub fn remove_root_events(logdir: &Path) -> Result<(), Error> {
-    for file in root_event_files(logdir)? {
+/// The event files of the sweep's summary run.
+pub fn summary_event_files(logdir: &Path) -> Result<Vec<PathBuf>, Error> {
+    event_files(&summary_dir(logdir))
+}
+
+/// Whether `file` is a summary run's event file: every summary in it is the `summary`
+/// text (so that rebuilding a summary never removes anything else).
+fn is_summary_file(file: &Path) -> bool {
+    let Ok(reader) = EventReader::open(file) else {
+        return false;
+    };
+    reader.flatten().all(|(_, event)| match &event.what {
+        Some(event::What::Summary(s)) => s.value.iter().all(|v| v.tag == SUMMARY_TAG),
+        _ => true,
+    })
+}
+
+/// Removes the summary run's event files, refusing (before removing any) when one of
+/// them holds anything but a sweep summary.
+pub fn remove_summary_events(logdir: &Path) -> Result<(), Error> {
+    let files = summary_event_files(logdir)?;
+    if let Some(other) = files.iter().find(|f| !is_summary_file(f)) {
+        return Err(Error::NotASummary {
+            path: other.clone(),
+        });
+    }
+    for file in files {
         fs::remove_file(&file).map_err(|source| Error::Write { path: file, source })?;
     }
     Ok(())
 }
 
-/// The root run: the experiment, written (and flushed) when the sweep starts, and the
-/// summary text, when it ends.
-#[derive(Debug)]
-pub struct RootLog {
-    writer: SummaryWriter,
-}
-
-impl RootLog {
-    pub fn start(logdir: &Path, experiment: &ExperimentSpec) -> Result<RootLog, Error> {
-        let mut writer = SummaryWriter::new(logdir)?;
-        writer.add_hparams_experiment(experiment)?;
-        writer.flush()?;
-        Ok(RootLog { writer })
+/// Writes the sweep's summary run: `summary.md`, `summary.csv` and the `summary` text, in
+/// [`summary_dir`].
+pub fn write_summary(logdir: &Path, summary: &Summary) -> Result<(), Error> {
+    let dir = summary_dir(logdir);
+    let mut writer = SummaryWriter::new(&dir)?;
+    writer.add_text(SUMMARY_TAG, &summary_markdown(summary), 0)?;
+    writer.close()?;
+    let csv = summary.csv().map_err(|e| Error::Csv(e.to_string()))?;
+    for (name, text) in [(SUMMARY_MD, summary_markdown(summary)), (SUMMARY_CSV, csv)] {
+        let path = dir.join(name);
+        fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
     }
-
-    /// Writes the summary as text and closes the file.
-    pub fn finish(mut self, summary: &Summary) -> Result<(), Error> {
-        self.writer
-            .add_text(SUMMARY_TAG, &summary_markdown(summary), 0)?;
-        self.writer.close()?;
-        Ok(())
-    }
+    Ok(())
 }
 
 /// The headline and the table: what `summary.md`, the `summary` text and the terminal
 /// show.
 pub fn summary_markdown(summary: &Summary) -> String {
     format!("{}\n\n{}", summary.headline(), summary.markdown())
-}
-
-/// Writes `summary.md` and `summary.csv` into `logdir`.
-pub fn write_summary_files(logdir: &Path, summary: &Summary) -> Result<(), Error> {
-    let csv = summary.csv().map_err(|e| Error::Csv(e.to_string()))?;
-    for (name, text) in [(SUMMARY_MD, summary_markdown(summary)), (SUMMARY_CSV, csv)] {
-        let path = logdir.join(name);
-        fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
-    }
-    Ok(())
 }

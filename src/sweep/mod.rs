@@ -8,16 +8,17 @@
 //! - [`record`]: one run's settings, outcome and results, trained or read back;
 //! - [`summary`]: one row per configuration (success rate, medians, failures), rendered
 //!   as markdown and CSV by `render`;
-//! - [`disk`]: reading the runs back (`--summarize-only`), the root run, the files;
+//! - [`disk`]: reading the runs back (`--summarize-only`), the summary run, the files;
 //! - [`resume`]: which runs `--resume` keeps (those that finished) and which it redoes.
 //!
-//! A [`Sweep`] writes each run into `<logdir>/<name>` with its own hparams session (no
-//! experiment), and, unless sharded, one hparams experiment at the root run `<logdir>`
-//! itself whose discrete domains hold every value the runs take, so the HParams tab has
-//! one clean column per setting. At the end it writes `summary.md`, `summary.csv` and the
-//! `summary` text at the root. A sharded sweep (N > 1) writes only its runs: the shards
-//! share the log directory, and `--summarize-only` ([`summarize`]) writes the root run
-//! and the summary once they are all done. With `--resume` ([`SweepOptions::resume`]) a
+//! A [`Sweep`] writes each run into `<logdir>/<name>` with its own hparams session,
+//! grouped by configuration (the name without its seed), and the sweep's hparams
+//! experiment, whose discrete domains hold every value the runs take, so the HParams
+//! tab has one clean column per setting and one row per configuration. At the end it
+//! writes its summary run `<logdir>/summary`: the `summary` text, `summary.md` and
+//! `summary.csv`. A sharded sweep (N > 1) writes only its runs: the shards share the log
+//! directory, and `--summarize-only` ([`summarize`]) writes the summary once they are
+//! all done. With `--resume` ([`SweepOptions::resume`]) a
 //! sweep run again into its log directory keeps every run that finished and trains the
 //! others again, replacing only their own event files, so that its summary is the one an
 //! uninterrupted sweep writes.
@@ -42,7 +43,6 @@ pub use spec::{Run, SpecError, SweepSpec};
 pub use summary::Summary;
 pub use syntax::{parse_list, Ranges, Shard};
 
-use crate::summary::hparams::ExperimentSpec;
 use crate::{data, inspect, train};
 
 /// What can stop a sweep, or the rebuilding of its summary.
@@ -96,6 +96,9 @@ pub enum Error {
         found: String,
         wanted: String,
     },
+    /// The summary run holds event files that are not a sweep summary (a user's own).
+    #[error("{} is not a sweep summary; it is left as it is", path.display())]
+    NotASummary { path: PathBuf },
     /// `--summarize-only` found nothing to summarise.
     #[error("no sweep runs in {}: no subdirectory holds an hparams session", path.display())]
     NoRuns { path: PathBuf },
@@ -123,8 +126,6 @@ pub struct SweepOptions {
 pub struct Sweep {
     /// The sweep's log directory.
     logdir: PathBuf,
-    /// The experiment of the whole sweep (all shards).
-    experiment: ExperimentSpec,
     options: SweepOptions,
     runs: Vec<Run>,
 }
@@ -164,7 +165,6 @@ impl Sweep {
             .collect();
         Sweep {
             logdir,
-            experiment,
             options,
             runs,
         }
@@ -228,7 +228,7 @@ impl Sweep {
                 .map_err(|e| Error::Train(train::Error::Config(e)))?;
         }
         if self.writes_summary() && (self.options.overwrite || self.options.resume) {
-            disk::remove_root_events(self.logdir())?;
+            disk::remove_summary_events(self.logdir())?;
         }
         Ok(Plan { sweep: self, kept })
     }
@@ -244,9 +244,9 @@ impl Sweep {
                 Err(e) => return Err(e.into()),
             }
         }
-        let root = disk::root_event_files(self.logdir())?;
-        if self.writes_summary() && !root.is_empty() {
-            in_use.insert(0, self.logdir().to_path_buf());
+        let summary = disk::summary_event_files(self.logdir())?;
+        if self.writes_summary() && !summary.is_empty() {
+            in_use.insert(0, disk::summary_dir(self.logdir()));
         }
         match in_use.first() {
             Some(first) if !self.options.overwrite => Err(Error::LogdirInUse {
@@ -308,11 +308,6 @@ impl Plan<'_> {
         progress: &dyn BatchProgress,
     ) -> Result<SweepReport, Error> {
         let sweep = self.sweep;
-        let root = if sweep.writes_summary() {
-            Some(disk::RootLog::start(sweep.logdir(), &sweep.experiment)?)
-        } else {
-            None
-        };
         let options = sweep.options;
         let configs: Vec<train::TrainConfig> = sweep
             .runs
@@ -345,9 +340,8 @@ impl Plan<'_> {
             }
         }
         let summary = Summary::from_records(&records);
-        if let Some(root) = root {
-            disk::write_summary_files(sweep.logdir(), &summary)?;
-            root.finish(&summary)?;
+        if sweep.writes_summary() {
+            disk::write_summary(sweep.logdir(), &summary)?;
         }
         Ok(SweepReport {
             records,
@@ -369,8 +363,7 @@ pub struct Rebuilt {
 }
 
 /// Rebuilds the summary of the sweep in `logdir` from its event files, and writes it as
-/// a sweep does: `summary.md`, `summary.csv`, and the root run (replacing the root's
-/// event files) with the experiment of the values found and the `summary` text.
+/// a sweep does, replacing the summary run's event files (and nothing else).
 pub fn summarize(logdir: &Path) -> Result<Rebuilt, Error> {
     if !logdir.is_dir() {
         return Err(inspect::Error::NotFound {
@@ -385,12 +378,8 @@ pub fn summarize(logdir: &Path) -> Result<Rebuilt, Error> {
         });
     }
     let summary = Summary::from_records(&records);
-    let hparams: Vec<_> = records.iter().map(|r| r.hparams.clone()).collect();
-    let experiment = spec::experiment_for(&hparams);
-    disk::remove_root_events(logdir)?;
-    let root = disk::RootLog::start(logdir, &experiment)?;
-    disk::write_summary_files(logdir, &summary)?;
-    root.finish(&summary)?;
+    disk::remove_summary_events(logdir)?;
+    disk::write_summary(logdir, &summary)?;
     Ok(Rebuilt {
         records,
         summary,
