@@ -278,13 +278,16 @@ impl SummaryWriter {
             Sink::Direct(core) => {
                 core.histogram(tag, values, step, wall_time, description.as_deref())
             }
-            Sink::Background(bg) => bg.push(Job::Histogram {
-                tag: tag.to_string(),
-                values: values.to_vec(),
-                step,
-                wall_time,
-                description,
-            }),
+            Sink::Background(bg) => {
+                let values = bg.copy_values(values);
+                bg.push(Job::Histogram {
+                    tag: tag.to_string(),
+                    values,
+                    step,
+                    wall_time,
+                    description,
+                })
+            }
             Sink::Closed => Err(closed(&self.event_file)),
         }
     }
@@ -369,15 +372,18 @@ impl SummaryWriter {
                 wall_time,
                 description.as_deref(),
             ),
-            Sink::Background(bg) => bg.push(Job::Image {
-                tag: tag.to_string(),
-                rgb: rgb.to_vec(),
-                width,
-                height,
-                step,
-                wall_time,
-                description,
-            }),
+            Sink::Background(bg) => {
+                let rgb = bg.copy_bytes(rgb);
+                bg.push(Job::Image {
+                    tag: tag.to_string(),
+                    rgb,
+                    width,
+                    height,
+                    step,
+                    wall_time,
+                    description,
+                })
+            }
             Sink::Closed => Err(closed(&self.event_file)),
         }
     }
