@@ -664,7 +664,7 @@ fn tensorboard_serves_the_descriptions_of_every_kind() {
             w.set_description(tag, text).unwrap();
         }
         for step in 0..3 {
-            w.add_scalar("cost", 0.6931, step).unwrap();
+            w.add_scalar("cost", std::f32::consts::LN_2, step).unwrap();
             w.add_scalars("acc", &[("train", 0.5), ("test", 0.25)], step)
                 .unwrap();
             w.add_histogram("layer1/weights", &WEIGHTS, step).unwrap();
@@ -729,7 +729,8 @@ fn tensorboard_serves_the_descriptions_of_every_kind() {
                 let cost = tb.scalars("blocking", "cost");
                 assert_eq!(cost.len(), 3, "{label}: {cost:?}");
                 assert!(
-                    cost.iter().all(|p| p.2 == f64::from(0.6931f32)),
+                    cost.iter()
+                        .all(|p| p.2 == f64::from(std::f32::consts::LN_2)),
                     "{label}: {cost:?}"
                 );
                 assert_eq!(tb.histograms("non_blocking", "layer1/weights").len(), 3);
