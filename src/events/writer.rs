@@ -147,7 +147,7 @@ pub fn event_files_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
 /// let mut writer = EventWriter::create(dir.path())?; // writes the file_version event
 /// writer.write_event(&event(1.7e9, 1, scalar("loss", 0.5)))?;
 /// writer.close()?;
-/// # Ok::<(), tbtrain::events::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct EventWriter<W: Write = File> {
@@ -224,7 +224,7 @@ impl<W: Write> EventWriter<W> {
     /// writer.write_record(b"data")?;
     /// writer.flush()?;
     /// assert_eq!(writer.path().to_str(), Some("memory"));
-    /// # Ok::<(), tbtrain::events::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_writer(
         sink: W,

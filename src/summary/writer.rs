@@ -20,7 +20,7 @@
 //!   TensorBoard, with either loader, forgets every point that earlier sessions logged
 //!   in the run, or in its `add_scalars` sub-runs, at step `s` or later;
 //! - `non_blocking: true` hands PNG encoding, histogram bucketing and all I/O to a
-//!   background thread behind a bounded queue (see [`super::background`]); the files are
+//!   background thread behind a bounded queue (see [`WriterOptions::queue_bytes`]); the files are
 //!   the same, byte for byte. Errors of that thread come back from the next call, or from
 //!   [`SummaryWriter::flush`] or [`SummaryWriter::close`], which wait for the queue.
 //!
@@ -54,7 +54,7 @@ use crate::proto::{event, Event, GraphDef, HistogramProto, Layout, Summary};
 ///     w.add_scalar("loss", 1.0 / (1.0 + step as f32), step)?;
 /// }
 /// w.close()?;
-/// # Ok::<(), tbtrain::summary::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct SummaryWriter {
@@ -89,7 +89,7 @@ impl SummaryWriter {
     /// let w = tbtrain::SummaryWriter::new(dir.path())?;
     /// assert!(w.event_file().starts_with(dir.path()));
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(logdir: impl AsRef<Path>) -> Result<Self, Error> {
         Self::with_options(logdir, WriterOptions::default())
@@ -118,7 +118,7 @@ impl SummaryWriter {
     ///     resumed.add_scalar("loss", 0.5, step)?; // TensorBoard shows 1.0 to step 4, then 0.5
     /// }
     /// resumed.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_options(logdir: impl AsRef<Path>, options: WriterOptions) -> Result<Self, Error> {
         let logdir = logdir.as_ref().to_path_buf();
@@ -171,7 +171,7 @@ impl SummaryWriter {
     /// w.add_scalar("cost", 0.6931, 0)?;
     /// assert!(w.set_description("cost", "too late").is_err());
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_description(&mut self, tag: &str, markdown: &str) -> Result<(), Error> {
         check_tag(tag, "tag")?;
@@ -192,7 +192,7 @@ impl SummaryWriter {
     /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
     /// w.add_scalar("accuracy", 0.75, 10)?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_scalar(&mut self, tag: &str, value: f32, step: i64) -> Result<(), Error> {
         self.reported()?;
@@ -222,7 +222,7 @@ impl SummaryWriter {
     /// w.add_scalars("loss", &[("train", 0.5), ("test", 0.75)], 3)?;
     /// w.close()?;
     /// assert!(dir.path().join("loss_train").is_dir());
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_scalars(
         &mut self,
@@ -267,7 +267,7 @@ impl SummaryWriter {
     /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
     /// w.add_histogram("layer1/weights", &[0.1, -0.3, 0.7, 0.2], 0)?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_histogram(&mut self, tag: &str, values: &[f32], step: i64) -> Result<(), Error> {
         self.reported()?;
@@ -310,7 +310,7 @@ impl SummaryWriter {
     /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
     /// w.add_histogram_raw("counts", &histo, 0)?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_histogram_raw(
         &mut self,
@@ -347,7 +347,7 @@ impl SummaryWriter {
     /// w.add_image("pixels", &red_then_blue, 2, 1, 0)?;
     /// assert!(w.add_image("pixels", &red_then_blue, 3, 1, 1).is_err()); // 3x1 needs 9 bytes
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_image(
         &mut self,
@@ -395,7 +395,7 @@ impl SummaryWriter {
     /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
     /// w.add_text("notes", "| layer | norm |\n|---|---|\n| 1 | 5e-7 |", 0)?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_text(&mut self, tag: &str, markdown: &str, step: i64) -> Result<(), Error> {
         check_tag(tag, "tag")?;
@@ -416,7 +416,7 @@ impl SummaryWriter {
     /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
     /// w.add_graph(&graph)?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_graph(&mut self, graph: &GraphDef) -> Result<(), Error> {
         let event = Event {
@@ -447,7 +447,7 @@ impl SummaryWriter {
     /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
     /// w.add_hparams_experiment(&spec)?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_hparams_experiment(&mut self, experiment: &ExperimentSpec) -> Result<(), Error> {
         let summary = hparams::experiment(experiment, (self.clock)())?;
@@ -463,7 +463,7 @@ impl SummaryWriter {
     /// let mut w = tbtrain::SummaryWriter::new(dir.path().join("relu-seed1"))?;
     /// w.add_hparams_start(&[("act", HParamValue::Str("relu".into()))], Some("relu"))?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_hparams_start(
         &mut self,
@@ -483,7 +483,7 @@ impl SummaryWriter {
     /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
     /// w.add_hparams_end(Status::Success)?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_hparams_end(&mut self, status: crate::proto::hparams::Status) -> Result<(), Error> {
         let summary = hparams::session_end(status, (self.clock)());
@@ -505,7 +505,7 @@ impl SummaryWriter {
     /// w.add_hparams(&[("lr", HParamValue::Num(0.1))], &["accuracy"])?;
     /// w.add_scalar("accuracy", 1.0, 100)?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_hparams(
         &mut self,
@@ -531,7 +531,7 @@ impl SummaryWriter {
     /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
     /// w.add_custom_scalars(&layout::multiline("vanishing gradient", &charts))?;
     /// w.close()?;
-    /// # Ok::<(), tbtrain::summary::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_custom_scalars(&mut self, layout: &Layout) -> Result<(), Error> {
         self.summary(0, super::layout::custom_scalars(layout), None)
