@@ -240,7 +240,7 @@ fn writer_output_with_a_fixed_clock_is_the_fixtures() {
     for non_blocking in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         let options = tbtrain::events::WriterOptions {
-            wall_clock: clock,
+            wall_clock: Some(clock),
             non_blocking,
             ..Default::default()
         };

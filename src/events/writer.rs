@@ -84,9 +84,10 @@ pub struct WriterOptions {
     /// for the background thread; a call that would exceed it waits. One item larger
     /// than the bound is still accepted when the queue is empty.
     pub queue_bytes: usize,
-    /// The clock events are stamped with, in seconds since the Unix epoch (default:
-    /// [`wall_time_now`]). A fixed clock makes files reproducible byte for byte.
-    pub wall_clock: fn() -> f64,
+    /// The clock events are stamped with, in seconds since the Unix epoch; `None` (the
+    /// default) is the system clock, [`wall_time_now`]. A fixed clock makes files
+    /// reproducible byte for byte.
+    pub wall_clock: Option<fn() -> f64>,
 }
 
 impl Default for WriterOptions {
@@ -97,7 +98,7 @@ impl Default for WriterOptions {
             purge_step: None,
             non_blocking: false,
             queue_bytes: DEFAULT_QUEUE_BYTES,
-            wall_clock: wall_time_now,
+            wall_clock: None,
         }
     }
 }
@@ -107,6 +108,15 @@ pub fn wall_time_now() -> f64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs_f64(),
         Err(_) => 0.0,
+    }
+}
+
+/// The time on `clock` (`None`: the system clock).
+#[inline]
+pub(crate) fn now(clock: Option<fn() -> f64>) -> f64 {
+    match clock {
+        Some(clock) => clock(),
+        None => wall_time_now(),
     }
 }
 
@@ -155,7 +165,7 @@ pub struct EventWriter<W: Write = File> {
     out: Option<BufWriter<W>>,
     scratch: Vec<u8>,
     flush_interval: Duration,
-    clock: fn() -> f64,
+    clock: Option<fn() -> f64>,
     last_flush: Instant,
     /// [`Self::clock`] time of the last flush, for [`EventWriter::write_record_at`].
     last_flush_wall: f64,
@@ -203,7 +213,7 @@ impl EventWriter<File> {
             create_unique(logdir, &options.filename_suffix, &existing, purge.is_some())?;
         let mut writer = Self::from_writer(file, path, options.clone())?;
         if let Some(purge) = purge {
-            for event in purge.events((options.wall_clock)()) {
+            for event in purge.events(now(options.wall_clock)) {
                 writer.write_event(&event)?;
             }
             writer.flush()?;
@@ -239,12 +249,12 @@ impl<W: Write> EventWriter<W> {
             flush_interval: options.flush_interval,
             clock,
             last_flush: Instant::now(),
-            last_flush_wall: clock(),
+            last_flush_wall: now(clock),
             last_header: (0, record::header(0)),
             failure: None,
         };
         let version = Event {
-            wall_time: finite_or_zero(clock()),
+            wall_time: finite_or_zero(now(clock)),
             step: 0,
             what: Some(event::What::FileVersion(FILE_VERSION.to_string())),
             source_metadata: None,
@@ -331,7 +341,7 @@ impl<W: Write> EventWriter<W> {
             return Err(self.fail(source, Failed::Flush));
         }
         self.last_flush = Instant::now();
-        self.last_flush_wall = (self.clock)();
+        self.last_flush_wall = now(self.clock);
         Ok(())
     }
 
@@ -674,7 +684,7 @@ mod tests {
     #[test]
     fn the_clock_stamps_the_file_version() {
         let options = WriterOptions {
-            wall_clock: fixed_clock,
+            wall_clock: Some(fixed_clock),
             ..Default::default()
         };
         let mut bytes = Vec::new();

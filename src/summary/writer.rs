@@ -28,7 +28,7 @@
 //! without closing it flushes every file too (waiting for the background thread, if
 //! any), but best effort: an error then is lost.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,6 +39,7 @@ use super::background::{Background, Job};
 use super::core::{self, Core};
 use super::hparams::{self, ExperimentSpec, HParamValue};
 use super::Error;
+use crate::events::writer::now;
 use crate::events::WriterOptions;
 use crate::proto::{event, Event, GraphDef, HistogramProto, Layout, Summary};
 
@@ -60,11 +61,11 @@ use crate::proto::{event, Event, GraphDef, HistogramProto, Layout, Summary};
 pub struct SummaryWriter {
     logdir: PathBuf,
     event_file: PathBuf,
-    clock: fn() -> f64,
+    clock: Option<fn() -> f64>,
     /// Descriptions given, by tag.
     descriptions: HashMap<String, Arc<str>>,
     /// Tags already written (any kind), so a description given too late is an error.
-    seen: HashSet<String, BuildHasherDefault<TagHasher>>,
+    seen: SeenTags,
     scratch: Vec<u8>,
     sink: Sink,
 }
@@ -130,7 +131,7 @@ impl SummaryWriter {
                 core,
                 options.queue_bytes,
                 options.flush_interval.as_secs_f64(),
-                clock(),
+                now(clock),
             )?)
         } else {
             Sink::Direct(core)
@@ -140,7 +141,7 @@ impl SummaryWriter {
             event_file,
             clock,
             descriptions: HashMap::new(),
-            seen: HashSet::default(),
+            seen: SeenTags::default(),
             scratch: Vec::with_capacity(256),
             sink,
         })
@@ -198,7 +199,7 @@ impl SummaryWriter {
         self.reported()?;
         check_tag(tag, "tag")?;
         let description = self.first_use(tag);
-        let wall_time = (self.clock)();
+        let wall_time = now(self.clock);
         let description = description.as_deref();
         match &mut self.sink {
             Sink::Direct(core) => {
@@ -238,7 +239,7 @@ impl SummaryWriter {
         self.first_use(main_tag);
         // Every new series (sub-run) starts with the description.
         let description = self.descriptions.get(main_tag).cloned();
-        let wall_time = (self.clock)();
+        let wall_time = now(self.clock);
         match &mut self.sink {
             Sink::Direct(core) => core.scalars(
                 main_tag,
@@ -273,7 +274,7 @@ impl SummaryWriter {
         self.reported()?;
         check_tag(tag, "tag")?;
         let description = self.first_use(tag);
-        let wall_time = (self.clock)();
+        let wall_time = now(self.clock);
         match &mut self.sink {
             Sink::Direct(core) => {
                 core.histogram(tag, values, step, wall_time, description.as_deref())
@@ -321,7 +322,7 @@ impl SummaryWriter {
         self.reported()?;
         check_tag(tag, "tag")?;
         let description = self.first_use(tag);
-        let wall_time = (self.clock)();
+        let wall_time = now(self.clock);
         match &mut self.sink {
             Sink::Direct(core) => {
                 core.histogram_raw(tag, histo, step, wall_time, description.as_deref())
@@ -361,7 +362,7 @@ impl SummaryWriter {
         check_tag(tag, "tag")?;
         super::image::check(tag, rgb, width, height)?;
         let description = self.first_use(tag);
-        let wall_time = (self.clock)();
+        let wall_time = now(self.clock);
         match &mut self.sink {
             Sink::Direct(core) => core.image(
                 tag,
@@ -420,7 +421,7 @@ impl SummaryWriter {
     /// ```
     pub fn add_graph(&mut self, graph: &GraphDef) -> Result<(), Error> {
         let event = Event {
-            wall_time: (self.clock)(),
+            wall_time: now(self.clock),
             step: 0,
             what: Some(event::What::GraphDef(graph.encode_to_vec())),
             source_metadata: None,
@@ -450,7 +451,7 @@ impl SummaryWriter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_hparams_experiment(&mut self, experiment: &ExperimentSpec) -> Result<(), Error> {
-        let summary = hparams::experiment(experiment, (self.clock)())?;
+        let summary = hparams::experiment(experiment, now(self.clock))?;
         self.summary(0, summary, None)
     }
 
@@ -470,7 +471,7 @@ impl SummaryWriter {
         hparams: &[(&str, HParamValue)],
         group_name: Option<&str>,
     ) -> Result<(), Error> {
-        let summary = hparams::session_start(hparams, group_name, (self.clock)())?;
+        let summary = hparams::session_start(hparams, group_name, now(self.clock))?;
         self.summary(0, summary, None)
     }
 
@@ -486,7 +487,7 @@ impl SummaryWriter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add_hparams_end(&mut self, status: crate::proto::hparams::Status) -> Result<(), Error> {
-        let summary = hparams::session_end(status, (self.clock)());
+        let summary = hparams::session_end(status, now(self.clock));
         self.summary(0, summary, None)
     }
 
@@ -514,7 +515,7 @@ impl SummaryWriter {
     ) -> Result<(), Error> {
         let spec = hparams::infer_experiment(hparams, metric_tags);
         // Validate both before writing either.
-        let now = (self.clock)();
+        let now = now(self.clock);
         let experiment = hparams::experiment(&spec, now)?;
         let start = hparams::session_start(hparams, None, now)?;
         self.summary(0, experiment, None)?;
@@ -581,7 +582,7 @@ impl SummaryWriter {
         description: Option<Arc<str>>,
     ) -> Result<(), Error> {
         self.reported()?;
-        let wall_time = (self.clock)();
+        let wall_time = now(self.clock);
         match &mut self.sink {
             Sink::Direct(core) => core.summary(step, wall_time, summary, description.as_deref()),
             Sink::Background(bg) => bg.push(Job::Summary {
@@ -595,11 +596,19 @@ impl SummaryWriter {
     }
 
     /// Records that `tag` is being written; on its first use, returns its description.
+    #[inline]
     fn first_use(&mut self, tag: &str) -> Option<Arc<str>> {
-        if self.seen.contains(tag) {
-            return None;
+        if self.seen.check_in(tag) {
+            None
+        } else {
+            self.description_of(tag)
         }
-        self.seen.insert(tag.to_string());
+    }
+
+    /// `tag`'s description (off the hot path: asked once per tag).
+    #[cold]
+    #[inline(never)]
+    fn description_of(&self, tag: &str) -> Option<Arc<str>> {
         self.descriptions.get(tag).cloned()
     }
 
@@ -614,6 +623,7 @@ impl SummaryWriter {
 
 /// Encodes the scalar event: the fast `simple_value` encoding, or, with a description (a
 /// tag's first event), what TensorBoard's `scalar_pb` writes.
+#[inline]
 pub(crate) fn encode_scalar(
     wall_time: f64,
     step: i64,
@@ -657,6 +667,66 @@ fn check_tag(tag: &str, what: &'static str) -> Result<(), Error> {
         Err(Error::EmptyTag { what })
     } else {
         Ok(())
+    }
+}
+
+/// The tags a writer has written, asked on every call, so asking is made cheap for the
+/// common case of a loop passing the same string (a literal, or a `String` kept for the
+/// run) each time: a small table remembers, by the string's address, which tag was last
+/// seen there, and a hit costs one comparison of the bytes (never trusted without it: a
+/// freed string's address can come back holding another tag). A miss asks the set.
+#[derive(Debug, Default)]
+struct SeenTags {
+    set: HashMap<Box<str>, u32, BuildHasherDefault<TagHasher>>,
+    /// Every tag, by its index in `set`.
+    tags: Vec<Box<str>>,
+    /// `(address, index + 1)` of recently asked strings; 0 is empty.
+    recent: [(usize, u32); SeenTags::RECENT],
+}
+
+impl SeenTags {
+    const RECENT: usize = 32;
+
+    fn slot(tag: &str) -> usize {
+        let addr = tag.as_ptr() as usize;
+        ((addr >> 3) ^ (addr >> 11) ^ tag.len()) % Self::RECENT
+    }
+
+    /// Whether `tag` was seen (without recording it).
+    fn contains(&self, tag: &str) -> bool {
+        self.set.contains_key(tag)
+    }
+
+    /// Records `tag`; returns whether it had been seen before.
+    #[inline]
+    fn check_in(&mut self, tag: &str) -> bool {
+        let slot = Self::slot(tag);
+        let (addr, index) = self.recent[slot];
+        if addr == tag.as_ptr() as usize && index > 0 {
+            if let Some(known) = self.tags.get(index as usize - 1) {
+                if **known == *tag {
+                    return true;
+                }
+            }
+        }
+        self.check_in_slow(tag, slot)
+    }
+
+    /// [`Self::check_in`] when the table does not know the string.
+    #[cold]
+    #[inline(never)]
+    fn check_in_slow(&mut self, tag: &str, slot: usize) -> bool {
+        let (seen, index) = match self.set.get(tag) {
+            Some(&index) => (true, index),
+            None => {
+                let index = self.tags.len() as u32;
+                self.tags.push(Box::from(tag));
+                self.set.insert(Box::from(tag), index);
+                (false, index)
+            }
+        };
+        self.recent[slot] = (tag.as_ptr() as usize, index + 1);
+        seen
     }
 }
 
@@ -952,7 +1022,7 @@ mod tests {
                 non_blocking,
                 // Small, so that the queue fills and the caller waits.
                 queue_bytes: 10_000,
-                wall_clock: fixed_clock,
+                wall_clock: Some(fixed_clock),
                 ..Default::default()
             };
             let mut w = SummaryWriter::with_options(dir.path(), options).unwrap();
@@ -1158,6 +1228,31 @@ mod tests {
     }
 
     #[test]
+    fn seen_tags_are_told_apart_even_at_a_reused_address() {
+        let mut seen = SeenTags::default();
+        assert!(!seen.check_in("loss"));
+        assert!(seen.check_in("loss"));
+        let mut buf = String::with_capacity(16);
+        buf.push_str("layer1");
+        assert!(!seen.check_in(&buf));
+        assert!(seen.check_in(&buf));
+        // Same address and length, other bytes: not taken for the tag seen there before.
+        buf.clear();
+        buf.push_str("layer2");
+        assert!(!seen.check_in(&buf));
+        assert!(seen.contains("layer1") && seen.contains("layer2") && !seen.contains("x"));
+        // More tags than the table has slots.
+        let many: Vec<String> = (0..200).map(|i| format!("t{i}")).collect();
+        for t in &many {
+            assert!(!seen.check_in(t));
+        }
+        for t in &many {
+            assert!(seen.check_in(t));
+            assert!(seen.check_in(&t.clone()));
+        }
+    }
+
+    #[test]
     fn tag_hasher_tells_tags_apart() {
         use std::hash::BuildHasher;
         let build = BuildHasherDefault::<TagHasher>::default();
@@ -1170,7 +1265,8 @@ mod tests {
             "",
             "abcdefgh",
         ];
-        let hashes: HashSet<u64> = tags.iter().map(|t| build.hash_one(t)).collect();
+        let hashes: std::collections::HashSet<u64> =
+            tags.iter().map(|t| build.hash_one(t)).collect();
         assert_eq!(hashes.len(), tags.len());
     }
 
