@@ -3,8 +3,9 @@
 README: run `.venv/bin/python scripts/make_fixtures.py` from the repository root. It writes
 one framed TFRecord (length, masked CRCs, serialized Event) per file into tests/fixtures/,
 taken from an event file that tensorboardX's SummaryWriter wrote at a fixed wall time.
-The summaries come from tensorboardX (scalar, raw histogram, custom scalars) and from
-TensorBoard's own builders (text_pb, hparams summary_v2) handed to that writer. One
+The summaries come from tensorboardX (scalar, raw histogram, custom scalars, the SessionLog
+START of a resume with purge_step) and from TensorBoard's own builders (text_pb,
+scalar_pb and text_pb with a description, hparams summary_v2) handed to that writer. One
 change: in hparams_start_multi the map of hparam values is re-serialized in sorted key
 order, because Python writes map entries in a per-process hash order.
 Made with tensorboard 2.21.0, tensorboardX 2.6.5, protobuf 7.36.2 (CPython 3.11); the
@@ -23,6 +24,7 @@ import tensorboardX
 from tensorboard.plugins.hparams import api_pb2, metadata as hp_metadata
 from tensorboard.plugins.hparams import plugin_data_pb2
 from tensorboard.plugins.hparams import summary_v2 as hp
+from tensorboard.plugins.scalar import summary_v2 as scalar_v2
 from tensorboard.plugins.text import summary_v2 as text_v2
 from tensorboardX.proto import summary_pb2 as tbx_summary_pb2
 
@@ -30,6 +32,7 @@ from tensorboardX.proto import summary_pb2 as tbx_summary_pb2
 WALL_TIME = 1700000000.25
 STEP = 42
 START_TIME = 1700000000.5
+DESCRIPTION = "Cost: **ln 2** = 0.6931 means *no* learning."
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
 
@@ -44,6 +47,14 @@ def records(path):
         out.append(data[at:end])
         at = end
     return out
+
+
+def only_event_file_records(logdir):
+    """The records of the one event file in `logdir`."""
+    files = [f for f in os.listdir(logdir) if ".tfevents." in f]
+    if len(files) != 1:
+        sys.exit(f"expected one event file, found {files}")
+    return records(os.path.join(logdir, files[0]))
 
 
 def tbx(summary):
@@ -137,11 +148,33 @@ def main():
             )
         names.append("custom_scalars")
 
+        # A tag's first event with a description, as TensorBoard's own builders write it.
+        file_writer.add_summary(
+            tbx(scalar_v2.scalar_pb("loss/train", 0.125, description=DESCRIPTION)), STEP, WALL_TIME
+        )
+        names.append("scalar_described")
+
+        file_writer.add_summary(
+            tbx(text_v2.text_pb("notes", "**bold** and `code`", description=DESCRIPTION)),
+            STEP,
+            WALL_TIME,
+        )
+        names.append("text_described")
+
         writer.close()
-        files = [f for f in os.listdir(logdir) if ".tfevents." in f]
-        if len(files) != 1:
-            sys.exit(f"expected one event file, found {files}")
-        recs = records(os.path.join(logdir, files[0]))
+        recs = only_event_file_records(logdir)
+
+    # tensorboardX's resume: file_version and a SessionLog START, both at the purge step.
+    with tempfile.TemporaryDirectory() as logdir:
+        with mock.patch("time.time", return_value=WALL_TIME):
+            resumed = tensorboardX.SummaryWriter(logdir, purge_step=STEP)
+            resumed._get_file_writer()
+        resumed.close()
+        resumed_recs = only_event_file_records(logdir)
+    if len(resumed_recs) != 3:
+        sys.exit(f"expected 3 records from the resumed writer, found {len(resumed_recs)}")
+    recs.append(resumed_recs[2])
+    names.append("session_start")
 
     if len(recs) != len(names):
         sys.exit(f"expected {len(names)} records, found {len(recs)}")

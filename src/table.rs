@@ -7,7 +7,9 @@
 /// How a column's cells line up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
+    /// Cells start at the column's left edge (text).
     Left,
+    /// Cells end at the column's right edge (numbers).
     Right,
 }
 

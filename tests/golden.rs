@@ -22,6 +22,7 @@ use tbtrain::SummaryWriter;
 const WALL_TIME: f64 = 1700000000.25;
 const STEP: i64 = 42;
 const START_TIME: f64 = 1700000000.5;
+const DESCRIPTION: &str = "Cost: **ln 2** = 0.6931 means *no* learning.";
 
 fn framed(event: &Event) -> Vec<u8> {
     let mut out = Vec::new();
@@ -66,6 +67,40 @@ fn scalar_builder_and_fast_encoder() {
     let mut fast = Vec::new();
     record::encode_into(&data, &mut fast);
     assert_same(&fast, fixture, "scalar (fast encoder)");
+}
+
+/// A described scalar's first event is what TensorBoard's `scalar_pb(..., description=)`
+/// writes: a rank-0 float tensor with plugin `scalars` metadata.
+#[test]
+fn described_scalar_is_scalar_pb() {
+    let fixture = include_bytes!("fixtures/scalar_described.tfrecord");
+    let built = framed(&summary::event(
+        WALL_TIME,
+        STEP,
+        summary::with_description(summary::scalar("loss/train", 0.125), DESCRIPTION),
+    ));
+    assert_same(&built, fixture, "scalar_described");
+}
+
+#[test]
+fn described_text_is_text_pb() {
+    let fixture = include_bytes!("fixtures/text_described.tfrecord");
+    let built = framed(&summary::event(
+        WALL_TIME,
+        STEP,
+        summary::with_description(summary::text("notes", "**bold** and `code`"), DESCRIPTION),
+    ));
+    assert_same(&built, fixture, "text_described");
+}
+
+/// The `SessionLog` `START` of a resume is tensorboardX's (`purge_step`), byte for byte.
+#[test]
+fn session_start_is_tensorboardx_purge_start() {
+    let purge = tbtrain::events::Purge::new(STEP, ["loss".to_string()]);
+    let events = purge.events(WALL_TIME);
+    let fixture = include_bytes!("fixtures/session_start.tfrecord");
+    assert_same(&framed(&events[1]), fixture, "session_start");
+    assert_same(&framed(&events[2]), fixture, "session_start (second)");
 }
 
 #[test]
@@ -196,8 +231,42 @@ fn custom_scalars() {
     );
 }
 
-/// The writer's records equal the fixtures once the wall time (the clock's, not ours to
-/// pin) is set to the fixtures' one.
+/// With a fixed clock, the writer's file is the fixtures, record for record.
+#[test]
+fn writer_output_with_a_fixed_clock_is_the_fixtures() {
+    fn clock() -> f64 {
+        WALL_TIME
+    }
+    for non_blocking in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let options = tbtrain::events::WriterOptions {
+            wall_clock: Some(clock),
+            non_blocking,
+            ..Default::default()
+        };
+        let mut w = SummaryWriter::with_options(dir.path(), options).unwrap();
+        w.set_description("loss/train", DESCRIPTION).unwrap();
+        w.set_description("notes", DESCRIPTION).unwrap();
+        w.add_scalar("loss/train", 0.125, STEP).unwrap();
+        w.add_text("notes", "**bold** and `code`", STEP).unwrap();
+        let path = w.event_file().to_path_buf();
+        w.close().unwrap();
+        let expected = [
+            &include_bytes!("fixtures/file_version.tfrecord")[..],
+            &include_bytes!("fixtures/scalar_described.tfrecord")[..],
+            &include_bytes!("fixtures/text_described.tfrecord")[..],
+        ]
+        .concat();
+        assert_same(
+            &std::fs::read(path).unwrap(),
+            &expected,
+            &format!("whole file, non_blocking: {non_blocking}"),
+        );
+    }
+}
+
+/// The writer's records equal the fixtures once the wall time (the system clock's) is
+/// set to the fixtures' one.
 #[test]
 fn writer_output_matches_with_pinned_wall_time() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,4 +1,5 @@
-//! `SummaryWriter::flush` and `close` report I/O errors, and still try every file.
+//! `SummaryWriter::flush` and `close` report I/O errors, and still try every file, with
+//! the I/O on the caller's thread or on a non-blocking writer's background thread.
 //!
 //! A write error is provoked with a file-size limit (`RLIMIT_FSIZE`, with `SIGXFSZ`
 //! ignored so the write fails with `EFBIG` instead of killing the process). The limit
@@ -29,9 +30,17 @@ fn limit_file_size(bytes: Option<u64>) {
 
 #[test]
 fn close_returns_the_first_error_after_closing_every_file() {
+    // The same for a writer that does its I/O on a background thread.
+    for non_blocking in [false, true] {
+        close_reports(non_blocking);
+    }
+}
+
+fn close_reports(non_blocking: bool) {
     let dir = tempfile::tempdir().unwrap();
     let options = WriterOptions {
         flush_interval: Duration::from_secs(3600),
+        non_blocking,
         ..Default::default()
     };
     let mut w = SummaryWriter::with_options(dir.path(), options).unwrap();
@@ -51,7 +60,7 @@ fn close_returns_the_first_error_after_closing_every_file() {
     let err = result.unwrap_err();
     match &err {
         summary::Error::Events(events::Error::Flush { path, .. }) => assert_eq!(path, &main),
-        other => panic!("{other:?}"),
+        other => panic!("non_blocking {non_blocking}: {other:?}"),
     }
     assert!(
         err.to_string().starts_with("cannot flush event file "),

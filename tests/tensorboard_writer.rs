@@ -36,6 +36,10 @@ fn main() {
             tensorboard_shows_the_one_run_experiment_of_add_hparams,
             Need::TensorBoard
         ),
+        trial!(
+            tensorboard_serves_the_descriptions_of_every_kind,
+            Need::TensorBoard
+        ),
     ]);
 }
 
@@ -630,6 +634,115 @@ fn tensorboard_shows_the_one_run_experiment_of_add_hparams() {
                 );
                 let problems = tb.server_log_problems();
                 assert!(problems.is_empty(), "{label}: {problems:#?}");
+            })
+        });
+        for handle in handles {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
+/// Descriptions (`SummaryWriter::set_description`) reach the tags routes the web page uses
+/// (shown under each chart) with both loaders, written by a blocking and a non-blocking
+/// writer: scalars, an `add_scalars` chart (in each sub-run), histograms (also Time
+/// Series' `tagDescriptions`) and images. The text plugin serves no descriptions.
+fn tensorboard_serves_the_descriptions_of_every_kind() {
+    const COST: &str = "**ln 2** = 0.6931 means the output is 0.5 for every input.";
+    const WEIGHTS_MD: &str = "Weights of layer 1; read them *beside* layer 11.";
+    const BOUNDARY: &str = "Blue: class 0, red: class 1; dots are the training points.";
+    const ACC: &str = "Accuracy per split.";
+    let dir = tempfile::tempdir().unwrap();
+    let logdir = dir.path();
+    for (run, non_blocking) in [("blocking", false), ("non_blocking", true)] {
+        let options = tbtrain::events::WriterOptions {
+            non_blocking,
+            ..Default::default()
+        };
+        let mut w = SummaryWriter::with_options(logdir.join(run), options).unwrap();
+        for (tag, text) in [
+            ("cost", COST),
+            ("layer1/weights", WEIGHTS_MD),
+            ("decision_boundary", BOUNDARY),
+            ("acc", ACC),
+            ("notes", "not shown"),
+        ] {
+            w.set_description(tag, text).unwrap();
+        }
+        for step in 0..3 {
+            w.add_scalar("cost", std::f32::consts::LN_2, step).unwrap();
+            w.add_scalars("acc", &[("train", 0.5), ("test", 0.25)], step)
+                .unwrap();
+            w.add_histogram("layer1/weights", &WEIGHTS, step).unwrap();
+            w.add_image("decision_boundary", &PIXELS.concat(), 3, 2, step)
+                .unwrap();
+            w.add_text("notes", "a note", step).unwrap();
+        }
+        w.close().unwrap();
+    }
+    let runs = [
+        "blocking",
+        "non_blocking",
+        "blocking/acc_train",
+        "non_blocking/acc_test",
+    ];
+    thread::scope(|s| {
+        let handles = [true, false].map(|load_fast| {
+            s.spawn(move || {
+                let mut tb = TensorBoard::start(logdir, load_fast);
+                tb.wait_for_runs(&runs, DEFAULT_TIMEOUT);
+                let label = tb.label();
+                let scalars = tb.wait_for_json("/data/plugin/scalars/tags", DEFAULT_TIMEOUT, |t| {
+                    runs.iter().all(|r| t.get(r).is_some())
+                });
+                let cost_html = "<strong>ln 2</strong> = 0.6931 means the output is 0.5";
+                for run in ["blocking", "non_blocking"] {
+                    let d = scalars[run]["cost"]["description"].as_str().unwrap_or("");
+                    assert!(d.contains(cost_html), "{label}: {run}/cost: {scalars:#}");
+                    for sub in ["acc_train", "acc_test"] {
+                        let d = scalars[format!("{run}/{sub}")]["acc"]["description"]
+                            .as_str()
+                            .unwrap_or("");
+                        assert!(d.contains(ACC), "{label}: {run}/{sub}: {scalars:#}");
+                    }
+                }
+                let histograms = tb.tags("histograms");
+                let images = tb.tags("images");
+                for run in ["blocking", "non_blocking"] {
+                    let d = histograms[run]["layer1/weights"]["description"]
+                        .as_str()
+                        .unwrap_or("");
+                    assert!(
+                        d.contains("read them <em>beside</em> layer 11"),
+                        "{label}: {run}: {histograms:#}"
+                    );
+                    let d = images[run]["decision_boundary"]["description"]
+                        .as_str()
+                        .unwrap_or("");
+                    assert!(d.contains(BOUNDARY), "{label}: {run}: {images:#}");
+                    assert_eq!(images[run]["decision_boundary"]["samples"], 1, "{label}");
+                }
+                let series = tb.get_json("/data/plugin/timeseries/tags");
+                for (kind, tag, needle) in [
+                    ("scalars", "cost", cost_html),
+                    ("histograms", "layer1/weights", "<em>beside</em>"),
+                    ("images", "decision_boundary", BOUNDARY),
+                ] {
+                    let d = series[kind]["tagDescriptions"][tag].as_str().unwrap_or("");
+                    assert!(d.contains(needle), "{label}: timeseries {kind}: {series:#}");
+                }
+                // The described first events are still read as data, exactly.
+                let cost = tb.scalars("blocking", "cost");
+                assert_eq!(cost.len(), 3, "{label}: {cost:?}");
+                assert!(
+                    cost.iter()
+                        .all(|p| p.2 == f64::from(std::f32::consts::LN_2)),
+                    "{label}: {cost:?}"
+                );
+                assert_eq!(tb.histograms("non_blocking", "layer1/weights").len(), 3);
+                assert_eq!(tb.text("blocking", "notes").len(), 3, "{label}");
+                tb.assert_log_clean();
             })
         });
         for handle in handles {

@@ -36,27 +36,50 @@ pub enum Problem {
     /// and data were due (as far as known: 12 while the header itself is cut short),
     /// `got` were present. Ends the iteration.
     #[error("truncated record at byte {offset} (needs {needed} bytes, {got} present)")]
-    Truncated { offset: u64, needed: u64, got: u64 },
+    Truncated {
+        /// Where the record starts.
+        offset: u64,
+        /// Bytes the record needs (header, data and footer), as far as known.
+        needed: u64,
+        /// Bytes present.
+        got: u64,
+    },
     /// The length field of the record at `offset` fails its checksum, so nothing after it
     /// can be framed. Ends the iteration.
     #[error("corrupt length field at byte {offset} (checksum mismatch); rest of file unreadable")]
-    LengthCrc { offset: u64 },
+    LengthCrc {
+        /// Where the record starts.
+        offset: u64,
+    },
     /// The data of the record at `offset` fails its checksum. The record is skipped and
     /// reading goes on.
     #[error("corrupt record data at byte {offset} (checksum mismatch); record skipped")]
-    DataCrc { offset: u64 },
+    DataCrc {
+        /// Where the record starts.
+        offset: u64,
+    },
     /// The record at `offset` is intact but does not hold an `Event`. Reading goes on.
     #[error("record at byte {offset} is not a valid Event: {source}")]
     Decode {
+        /// Where the record starts.
         offset: u64,
+        /// The protobuf decoder's error.
         source: prost::DecodeError,
     },
     /// The file could not be opened.
     #[error("cannot open: {source}")]
-    Open { source: io::Error },
+    Open {
+        /// The operating system's error.
+        source: io::Error,
+    },
     /// Reading failed at byte `offset`. Ends the iteration.
     #[error("read error at byte {offset}: {source}")]
-    Io { offset: u64, source: io::Error },
+    Io {
+        /// How far reading got.
+        offset: u64,
+        /// The operating system's error.
+        source: io::Error,
+    },
 }
 
 impl Problem {

@@ -1,14 +1,22 @@
-//! The event-file writer: one TFRecord file of `Event`s in a run directory.
+//! The event-file writer: TFRecords of `Event`s into one new file of a run directory, or
+//! into any [`Write`] sink.
 //!
 //! Files are named `events.out.tfevents.<unix seconds>.<hostname>.<pid>.<counter>`, the
 //! name TensorBoard looks for; a file that already exists is never opened for writing
-//! (the counter moves on instead). The first record is the `file_version` event
-//! `brain.Event:2`. Records are buffered and reach the OS when [`EventWriter::flush`] is
-//! called, when the flush interval has passed since the last flush (so a TensorBoard
-//! watching a live run sees it grow), and on [`EventWriter::close`].
+//! (the counter moves on instead). Both TensorBoard loaders read a run's files in name
+//! order, so a new file is named to sort after every event file already in its directory
+//! (its seconds move past theirs when needed): what it holds is read last.
+//!
+//! The first record is the `file_version` event `brain.Event:2`. Records are buffered and
+//! reach the sink when [`EventWriter::flush`] is called, when the flush interval has
+//! passed since the last flush (so a TensorBoard watching a live run sees it grow), on
+//! [`EventWriter::close`], and, best effort, when the writer is dropped.
 //!
 //! Every I/O failure comes back as an [`Error`]. After the first one the writer refuses
 //! further records, because a record appended after a partial one would be unreadable.
+//!
+//! With [`WriterOptions::purge_step`], a writer created in a directory resumes the run
+//! there: see [`super::resume`].
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -18,28 +26,68 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use prost::Message;
 
-use super::record;
-use super::Error;
+use super::resume::Purge;
+use super::{record, Error};
 use crate::proto::{event, Event};
 
 /// The `file_version` string of the first event of every file.
 pub const FILE_VERSION: &str = "brain.Event:2";
-/// Prefix of every event file name; TensorBoard finds files by it.
+/// Prefix of every event file name we create.
 pub const FILE_PREFIX: &str = "events.out.tfevents.";
+/// What makes a file an event file to TensorBoard: its name contains this (both loaders
+/// use this rule).
+pub const EVENT_FILE_INFIX: &str = "tfevents";
 /// Default longest time between two flushes.
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(2);
+/// Default bound on the bytes waiting in a non-blocking writer's queue.
+pub const DEFAULT_QUEUE_BYTES: usize = 64 << 20;
 
 const BUFFER_BYTES: usize = 256 * 1024;
 static FILE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// Options for [`EventWriter::with_options`].
+/// Options for [`EventWriter::with_options`] and
+/// [`SummaryWriter::with_options`](crate::summary::SummaryWriter::with_options).
+///
+/// Build it with struct-update syntax, so new fields keep their defaults:
+///
+/// ```
+/// use std::time::Duration;
+/// use tbtrain::events::WriterOptions;
+///
+/// let options = WriterOptions {
+///     purge_step: Some(500),
+///     flush_interval: Duration::from_secs(1),
+///     ..Default::default()
+/// };
+/// assert!(!options.non_blocking);
+/// ```
 #[derive(Debug, Clone)]
 pub struct WriterOptions {
     /// Longest time records may stay buffered before a write flushes them.
-    /// `Duration::ZERO` flushes after every record.
+    /// `Duration::ZERO` flushes after every record. Measured on [`Self::wall_clock`].
     pub flush_interval: Duration,
     /// Appended to the file name (e.g. `.v2`); empty by default.
     pub filename_suffix: String,
+    /// Resume the run at this step: TensorBoard forgets every point that earlier sessions
+    /// logged in this directory at this step or later (see [`super::resume`]). `None`
+    /// (the default) starts a file that adds to whatever the directory holds.
+    ///
+    /// [`SummaryWriter`](crate::summary::SummaryWriter) applies it to the
+    /// `add_scalars` sub-runs too. [`EventWriter::from_writer`] has no directory to scan
+    /// and ignores it (write a [`Purge`] yourself).
+    pub purge_step: Option<i64>,
+    /// Hand PNG encoding, histogram bucketing and all I/O to a background thread (used by
+    /// [`SummaryWriter`](crate::summary::SummaryWriter); an [`EventWriter`] always writes
+    /// on the caller's thread). The bytes written are the same as without it.
+    pub non_blocking: bool,
+    /// With [`Self::non_blocking`]: most bytes (pixels, values, encoded records) waiting
+    /// for the background thread; a call that would exceed it waits. One item larger
+    /// than the bound is still accepted when the queue is empty.
+    pub queue_bytes: usize,
+    /// The clock events are stamped with, in seconds since the Unix epoch; `None` (the
+    /// default) is the system clock, [`wall_time_now`]. A fixed clock makes files
+    /// reproducible byte for byte.
+    pub wall_clock: Option<fn() -> f64>,
 }
 
 impl Default for WriterOptions {
@@ -47,6 +95,10 @@ impl Default for WriterOptions {
         WriterOptions {
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             filename_suffix: String::new(),
+            purge_step: None,
+            non_blocking: false,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+            wall_clock: None,
         }
     }
 }
@@ -59,15 +111,63 @@ pub fn wall_time_now() -> f64 {
     }
 }
 
-/// Writes `Event`s as TFRecords into one new file of a run directory.
+/// The time on `clock` (`None`: the system clock).
+#[inline]
+pub(crate) fn now(clock: Option<fn() -> f64>) -> f64 {
+    match clock {
+        Some(clock) => clock(),
+        None => wall_time_now(),
+    }
+}
+
+/// Whether TensorBoard takes a file called `name` for an event file.
+pub fn is_event_file_name(name: &str) -> bool {
+    name.contains(EVENT_FILE_INFIX)
+}
+
+/// The event files directly in `dir` (by TensorBoard's rule, [`is_event_file_name`]),
+/// sorted by name: the order both loaders read them in. A missing `dir` has none.
+pub fn event_files_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if is_event_file_name(&entry.file_name().to_string_lossy()) && entry.file_type()?.is_file()
+        {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Writes `Event`s as TFRecords into a sink: a new file of a run directory
+/// ([`EventWriter::create`], [`EventWriter::with_options`]) or any [`Write`]
+/// ([`EventWriter::from_writer`]).
+///
+/// ```
+/// use tbtrain::events::EventWriter;
+/// use tbtrain::summary::{event, scalar};
+///
+/// let dir = tempfile::tempdir()?;
+/// let mut writer = EventWriter::create(dir.path())?; // writes the file_version event
+/// writer.write_event(&event(1.7e9, 1, scalar("loss", 0.5)))?;
+/// writer.close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
-pub struct EventWriter {
+pub struct EventWriter<W: Write = File> {
     path: PathBuf,
-    out: Option<BufWriter<File>>,
+    out: Option<BufWriter<W>>,
     scratch: Vec<u8>,
     flush_interval: Duration,
+    clock: Option<fn() -> f64>,
     last_flush: Instant,
-    /// Wall time (Unix seconds) of the last flush, for [`EventWriter::write_record_at`].
+    /// [`Self::clock`] time of the last flush, for [`EventWriter::write_record_at`].
     last_flush_wall: f64,
     /// The header of the last record written: records of one length (a scalar series)
     /// reuse it instead of checksumming the same 8 bytes again.
@@ -75,33 +175,86 @@ pub struct EventWriter {
     failure: Option<String>,
 }
 
-impl EventWriter {
+impl EventWriter<File> {
     /// Creates `logdir` (and its parents) if needed and a new event file in it, with the
     /// default options, and writes the `file_version` event.
     pub fn create(logdir: impl AsRef<Path>) -> Result<Self, Error> {
         Self::with_options(logdir, WriterOptions::default())
     }
 
-    /// Like [`EventWriter::create`], with options.
+    /// Like [`EventWriter::create`], with options. With
+    /// [`purge_step`](WriterOptions::purge_step), the directory's event files are scanned
+    /// first and the new file starts with the [`Purge`] records (flushed before this
+    /// returns).
     pub fn with_options(logdir: impl AsRef<Path>, options: WriterOptions) -> Result<Self, Error> {
         let logdir = logdir.as_ref();
+        let purge = match options.purge_step {
+            Some(step) => Some(Purge::scan(logdir, step)?),
+            None => None,
+        };
+        Self::open(logdir, &options, purge.as_ref())
+    }
+
+    /// Creates the file and writes `purge` (if any) after the `file_version` event.
+    pub(crate) fn open(
+        logdir: &Path,
+        options: &WriterOptions,
+        purge: Option<&Purge>,
+    ) -> Result<Self, Error> {
         fs::create_dir_all(logdir).map_err(|source| Error::CreateDir {
             path: logdir.to_path_buf(),
             source,
         })?;
-        let (path, file) = create_unique(logdir, &options.filename_suffix)?;
+        let existing = event_files_in(logdir).map_err(|source| Error::ListDir {
+            path: logdir.to_path_buf(),
+            source,
+        })?;
+        let (path, file) =
+            create_unique(logdir, &options.filename_suffix, &existing, purge.is_some())?;
+        let mut writer = Self::from_writer(file, path, options.clone())?;
+        if let Some(purge) = purge {
+            for event in purge.events(now(options.wall_clock)) {
+                writer.write_event(&event)?;
+            }
+            writer.flush()?;
+        }
+        Ok(writer)
+    }
+}
+
+impl<W: Write> EventWriter<W> {
+    /// Writes event records into `sink` (the `file_version` event first, flushed before
+    /// this returns). `path` only names the sink in errors and in [`EventWriter::path`].
+    /// Options other than the flush interval and the clock do not apply.
+    ///
+    /// ```
+    /// use tbtrain::events::{EventWriter, WriterOptions};
+    ///
+    /// let mut writer = EventWriter::from_writer(Vec::new(), "memory", WriterOptions::default())?;
+    /// writer.write_record(b"data")?;
+    /// writer.flush()?;
+    /// assert_eq!(writer.path().to_str(), Some("memory"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_writer(
+        sink: W,
+        path: impl Into<PathBuf>,
+        options: WriterOptions,
+    ) -> Result<Self, Error> {
+        let clock = options.wall_clock;
         let mut writer = EventWriter {
-            path,
-            out: Some(BufWriter::with_capacity(BUFFER_BYTES, file)),
+            path: path.into(),
+            out: Some(BufWriter::with_capacity(BUFFER_BYTES, sink)),
             scratch: Vec::with_capacity(256),
             flush_interval: options.flush_interval,
+            clock,
             last_flush: Instant::now(),
-            last_flush_wall: wall_time_now(),
+            last_flush_wall: now(clock),
             last_header: (0, record::header(0)),
             failure: None,
         };
         let version = Event {
-            wall_time: wall_time_now(),
+            wall_time: finite_or_zero(now(clock)),
             step: 0,
             what: Some(event::What::FileVersion(FILE_VERSION.to_string())),
             source_metadata: None,
@@ -111,7 +264,8 @@ impl EventWriter {
         Ok(writer)
     }
 
-    /// The path of the file being written.
+    /// The path of the file being written (for [`EventWriter::from_writer`], the name
+    /// given).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -136,11 +290,26 @@ impl EventWriter {
         Ok(())
     }
 
-    /// Like [`EventWriter::write_record`], for a caller that has just read the wall
-    /// clock (`wall_time`, Unix seconds): the flush interval is checked against it
-    /// instead of reading the clock again. A clock that went backwards flushes.
+    /// Like [`EventWriter::write_record`], for a caller that has just read the writer's
+    /// clock (`wall_time`): the flush interval is checked against it instead of reading
+    /// the clock again. A clock that went backwards flushes.
     pub fn write_record_at(&mut self, data: &[u8], wall_time: f64) -> Result<(), Error> {
         self.append(data)?;
+        self.flush_if_due(wall_time)
+    }
+
+    /// Appends `framed`: whole records already framed by [`record::encode_into`] (this is
+    /// not checked), then flushes if the interval has passed by `wall_time`, as
+    /// [`EventWriter::write_record_at`] does.
+    pub(crate) fn write_framed_at(&mut self, framed: &[u8], wall_time: f64) -> Result<(), Error> {
+        let out = self.usable()?;
+        if let Err(source) = out.write_all(framed) {
+            return Err(self.fail(source, Failed::Write));
+        }
+        self.flush_if_due(wall_time)
+    }
+
+    fn flush_if_due(&mut self, wall_time: f64) -> Result<(), Error> {
         let since = wall_time - self.last_flush_wall;
         if !(since >= 0.0 && since < self.flush_interval.as_secs_f64()) {
             self.flush()?;
@@ -161,29 +330,30 @@ impl EventWriter {
             .and_then(|()| out.write_all(&record::footer(data)));
         match written {
             Ok(()) => Ok(()),
-            Err(source) => Err(self.fail(source, "write")),
+            Err(source) => Err(self.fail(source, Failed::Write)),
         }
     }
 
-    /// Hands every buffered record to the operating system.
+    /// Hands every buffered record to the sink and flushes it.
     pub fn flush(&mut self) -> Result<(), Error> {
         let out = self.usable()?;
         if let Err(source) = out.flush() {
-            return Err(self.fail(source, "flush"));
+            return Err(self.fail(source, Failed::Flush));
         }
         self.last_flush = Instant::now();
-        self.last_flush_wall = wall_time_now();
+        self.last_flush_wall = now(self.clock);
         Ok(())
     }
 
-    /// Flushes and closes the file, returning the last error, if any.
+    /// Flushes and closes the sink, returning the first error, if any (an earlier failed
+    /// write or flush included: its error comes back as [`Error::Poisoned`]).
     pub fn close(mut self) -> Result<(), Error> {
         let result = self.flush();
         self.out = None;
         result
     }
 
-    fn usable(&mut self) -> Result<&mut BufWriter<File>, Error> {
+    fn usable(&mut self) -> Result<&mut BufWriter<W>, Error> {
         if let Some(first) = &self.failure {
             return Err(Error::Poisoned {
                 path: self.path.clone(),
@@ -198,22 +368,31 @@ impl EventWriter {
         }
     }
 
-    fn fail(&mut self, source: io::Error, what: &'static str) -> Error {
+    fn fail(&mut self, source: io::Error, what: Failed) -> Error {
         self.failure = Some(source.to_string());
         // Drop the buffer without another attempt to write it: a second partial write
         // would only bury the first error.
         if let Some(out) = self.out.take() {
-            let (_file, _unwritten) = out.into_parts();
+            let (_sink, _unwritten) = out.into_parts();
         }
         let path = self.path.clone();
         match what {
-            "flush" => Error::Flush { path, source },
-            _ => Error::Write { path, source },
+            Failed::Flush => Error::Flush { path, source },
+            Failed::Write => Error::Write { path, source },
         }
     }
 }
 
-impl Drop for EventWriter {
+/// Which operation failed, for [`EventWriter::fail`].
+#[derive(Debug, Clone, Copy)]
+enum Failed {
+    Write,
+    Flush,
+}
+
+/// Dropping a writer flushes it, best effort: an error then is lost, so call
+/// [`EventWriter::close`] to see it.
+impl<W: Write> Drop for EventWriter<W> {
     fn drop(&mut self) {
         if self.failure.is_none() {
             if let Some(out) = self.out.as_mut() {
@@ -224,23 +403,72 @@ impl Drop for EventWriter {
     }
 }
 
-/// Creates a new, uniquely named event file in `logdir`. Never opens an existing file.
-fn create_unique(logdir: &Path, suffix: &str) -> Result<(PathBuf, File), Error> {
-    let secs = SystemTime::now()
+fn finite_or_zero(x: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// Creates a new, uniquely named event file in `logdir` whose name sorts after every one
+/// of `existing` (the directory's event files) when it can. Never opens an existing file.
+///
+/// With `must_sort_last` (a resume, whose records must be read after the earlier
+/// sessions'), an existing event file that no name of ours can follow is an error.
+fn create_unique(
+    logdir: &Path,
+    suffix: &str,
+    existing: &[PathBuf],
+    must_sort_last: bool,
+) -> Result<(PathBuf, File), Error> {
+    let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    let secs = existing
+        .iter()
+        .filter_map(|p| {
+            p.file_name()
+                .and_then(|n| name_seconds(&n.to_string_lossy()))
+        })
+        .filter(|&s| s >= now)
+        .map(|s| s.saturating_add(1))
+        .fold(now, u64::max);
     let host = hostname();
     let pid = std::process::id();
+    let stem = format!("{FILE_PREFIX}{secs:010}.");
+    if must_sort_last {
+        if let Some(last) = existing
+            .iter()
+            .filter_map(|p| p.file_name())
+            .find(|n| n.to_string_lossy().as_ref() >= stem.as_str())
+        {
+            return Err(Error::FileOrder {
+                path: logdir.join(last),
+            });
+        }
+    }
     loop {
         let counter = FILE_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{FILE_PREFIX}{secs:010}.{host}.{pid}.{counter}{suffix}");
+        let name = format!("{stem}{host}.{pid}.{counter}{suffix}");
         let path = logdir.join(name);
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((path, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && counter < u64::MAX => continue,
             Err(source) => return Err(Error::CreateFile { path, source }),
         }
+    }
+}
+
+/// The seconds field of an event file named by our rule (`events.out.tfevents.` and ten
+/// digits), which tensorboardX and TensorFlow also follow.
+fn name_seconds(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix(FILE_PREFIX)?.get(..10)?;
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()
+    } else {
+        None
     }
 }
 
@@ -299,6 +527,77 @@ mod tests {
         let b = EventWriter::create(dir.path()).unwrap();
         assert_ne!(a.path(), b.path());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_new_file_sorts_after_every_existing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file from the far future (a clock that was ahead), named like ours.
+        let future = dir
+            .path()
+            .join("events.out.tfevents.9999999990.otherhost.1.0");
+        fs::write(&future, b"").unwrap();
+        let w = EventWriter::create(dir.path()).unwrap();
+        let name = w.path().file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("events.out.tfevents.9999999991."),
+            "{name}"
+        );
+        let files = event_files_in(dir.path()).unwrap();
+        assert_eq!(files.last().map(PathBuf::as_path), Some(w.path()));
+        // And the next one after that.
+        let w2 = EventWriter::create(dir.path()).unwrap();
+        assert_eq!(
+            event_files_in(dir.path())
+                .unwrap()
+                .last()
+                .map(PathBuf::as_path),
+            Some(w2.path())
+        );
+    }
+
+    #[test]
+    fn a_resume_refuses_a_file_it_cannot_follow() {
+        let dir = tempfile::tempdir().unwrap();
+        // Sorts after anything starting with "events.out.": no name of ours follows it.
+        fs::write(dir.path().join("z.tfevents.1"), b"").unwrap();
+        let options = WriterOptions {
+            purge_step: Some(3),
+            ..Default::default()
+        };
+        let err = EventWriter::with_options(dir.path(), options).unwrap_err();
+        assert!(matches!(err, Error::FileOrder { .. }), "{err:?}");
+        assert!(err.to_string().contains("z.tfevents.1"), "{err}");
+        // Without a resume, order matters less: the file is made.
+        assert!(EventWriter::create(dir.path()).is_ok());
+    }
+
+    #[test]
+    fn name_seconds_reads_our_rule_only() {
+        assert_eq!(
+            name_seconds("events.out.tfevents.1700000000.h.1.0"),
+            Some(1_700_000_000)
+        );
+        assert_eq!(name_seconds("events.out.tfevents.17000.h"), None);
+        assert_eq!(name_seconds("foo.tfevents.1700000000"), None);
+    }
+
+    #[test]
+    fn event_files_follow_tensorboards_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.tfevents.1", "a.tfevents", "notes.txt"] {
+            fs::write(dir.path().join(name), b"").unwrap();
+        }
+        fs::create_dir(dir.path().join("sub.tfevents.dir")).unwrap();
+        let names: Vec<String> = event_files_in(dir.path())
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.tfevents", "b.tfevents.1"]);
+        assert!(event_files_in(&dir.path().join("missing"))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -376,5 +675,38 @@ mod tests {
         let before = fs::metadata(w.path()).unwrap().len();
         w.write_record(b"abc").unwrap();
         assert_eq!(fs::metadata(w.path()).unwrap().len(), before + 3 + 16);
+    }
+
+    fn fixed_clock() -> f64 {
+        1_700_000_000.25
+    }
+
+    #[test]
+    fn the_clock_stamps_the_file_version() {
+        let options = WriterOptions {
+            wall_clock: Some(fixed_clock),
+            ..Default::default()
+        };
+        let mut bytes = Vec::new();
+        let w = EventWriter::from_writer(&mut bytes, "mem", options).unwrap();
+        w.close().unwrap();
+        let mut expected = Vec::new();
+        record::encode_into(
+            &crate::summary::file_version_event(fixed_clock()).encode_to_vec(),
+            &mut expected,
+        );
+        assert_eq!(bytes, expected);
+    }
+
+    #[test]
+    fn framed_records_go_out_verbatim() {
+        let mut bytes = Vec::new();
+        let mut w = EventWriter::from_writer(&mut bytes, "mem", WriterOptions::default()).unwrap();
+        let mut framed = Vec::new();
+        record::encode_into(b"one", &mut framed);
+        record::encode_into(b"two!", &mut framed);
+        w.write_framed_at(&framed, wall_time_now()).unwrap();
+        w.close().unwrap();
+        assert!(bytes.ends_with(&framed));
     }
 }

@@ -41,14 +41,18 @@ pub const PLUGIN_DATA_VERSION: i32 = 0;
 /// One hyperparameter value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HParamValue {
+    /// A string (`act = "relu"`).
     Str(String),
+    /// A number, stored as a double (`lr = 0.1`).
     Num(f64),
+    /// A boolean.
     Bool(bool),
 }
 
 /// The hparams and metrics of an experiment.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExperimentSpec {
+    /// The hyperparameters, in the order the HParams tab lists them.
     pub hparams: Vec<HParamSpec>,
     /// Scalar tags that are metrics.
     pub metrics: Vec<String>,
@@ -57,7 +61,9 @@ pub struct ExperimentSpec {
 /// One hyperparameter of an experiment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HParamSpec {
+    /// Its name, as the session start infos give it.
     pub name: String,
+    /// The values it may take.
     pub domain: HParamDomain,
 }
 
@@ -67,7 +73,12 @@ pub enum HParamDomain {
     /// These values (all of one kind), shown as checkboxes.
     Discrete(Vec<HParamValue>),
     /// Any number in `[min, max]`.
-    Interval { min: f64, max: f64 },
+    Interval {
+        /// Lower end.
+        min: f64,
+        /// Upper end.
+        max: f64,
+    },
     /// Any value of this kind: the type is stated, the domain is not. The HParams tab
     /// then treats a number as numeric (an interval filter, a linear axis in the
     /// parallel-coordinates view); with [`HParamDomain::Unspecified`] it offers no filter
@@ -80,8 +91,11 @@ pub enum HParamDomain {
 /// The kind of a hyperparameter's values (the experiment's `DataType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HParamKind {
+    /// Strings (`DATA_TYPE_STRING`).
     Str,
+    /// Numbers (`DATA_TYPE_FLOAT64`).
     Num,
+    /// Booleans (`DATA_TYPE_BOOL`).
     Bool,
 }
 

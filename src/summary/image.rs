@@ -12,6 +12,24 @@ pub const COLORSPACE_RGB: i32 = 3;
 
 /// A summary holding `rgb` (row-major, 3 bytes per pixel, `width * height * 3` bytes) as PNG.
 pub fn image(tag: &str, rgb: &[u8], width: u32, height: u32) -> Result<Summary, Error> {
+    let (w, h) = check(tag, rgb, width, height)?;
+    let png = encode_png(rgb, width, height).map_err(|source| Error::Png {
+        tag: tag.to_string(),
+        source,
+    })?;
+    let img = summary::Image {
+        height: h,
+        width: w,
+        colorspace: COLORSPACE_RGB,
+        encoded_image_string: png,
+    };
+    Ok(super::single(tag, None, summary::value::Value::Image(img)))
+}
+
+/// Checks what [`image`] checks (without encoding): `width` and `height` between 1 and
+/// `i32::MAX`, and `width * height * 3` bytes. Returns the dimensions as TensorBoard
+/// stores them.
+pub fn check(tag: &str, rgb: &[u8], width: u32, height: u32) -> Result<(i32, i32), Error> {
     let (w, h) = match (i32::try_from(width), i32::try_from(height)) {
         (Ok(w), Ok(h)) if w > 0 && h > 0 => (w, h),
         _ => {
@@ -32,17 +50,7 @@ pub fn image(tag: &str, rgb: &[u8], width: u32, height: u32) -> Result<Summary, 
             actual: rgb.len(),
         });
     }
-    let png = encode_png(rgb, width, height).map_err(|source| Error::Png {
-        tag: tag.to_string(),
-        source,
-    })?;
-    let img = summary::Image {
-        height: h,
-        width: w,
-        colorspace: COLORSPACE_RGB,
-        encoded_image_string: png,
-    };
-    Ok(super::single(tag, None, summary::value::Value::Image(img)))
+    Ok((w, h))
 }
 
 /// Encodes `rgb` as an 8-bit RGB PNG.

@@ -25,8 +25,26 @@
 //! Metadata: a loader reads a time series' metadata from its first event only, and
 //! TensorFlow's writers send it only then. The builders always include it; the writer
 //! drops it from later events of the same tag in the same file (see [`writer`]).
+//!
+//! Descriptions ([`with_description`]): TensorBoard shows a tag's
+//! `SummaryMetadata.summary_description` (markdown) under its chart, read from the tag's
+//! first event. The Rust data server ignores the metadata of a legacy value
+//! (`simple_value`, `histo`, `image`) unless it names its data class, so a described
+//! first event is:
+//! - scalar: what TensorBoard's `scalar_pb` writes, a rank-0 `DT_FLOAT` tensor with
+//!   plugin `scalars` metadata (later events of the tag stay `simple_value`);
+//! - histogram: the `histo` with plugin `histograms` metadata and `DATA_CLASS_TENSOR`;
+//! - image: the `Summary.Image` with plugin `images` metadata and
+//!   `DATA_CLASS_BLOB_SEQUENCE`;
+//! - text (and any tensor summary): its own metadata plus the description, as
+//!   `text_pb(..., description=...)` writes it. (TensorBoard 2.21 shows no text
+//!   description: the text plugin's routes do not serve it.)
 
-use crate::proto::{event, summary, Event, Summary, SummaryMetadata};
+use crate::proto::{event, summary, DataClass, Event, Summary, SummaryMetadata};
+use crate::proto::{DataType, TensorProto, TensorShapeProto};
+
+mod background;
+mod core;
 
 pub mod histogram;
 pub mod hparams;
@@ -43,6 +61,10 @@ pub use layout::custom_scalars;
 pub use scalar::scalar;
 pub use text::text;
 pub use writer::{scalars_run_name, SummaryWriter};
+
+/// `ImagePluginData { version: 0, converted_to_tensor: true }`, serialized: the plugin
+/// content both loaders give a legacy `Summary.Image` of their own accord.
+const IMAGE_PLUGIN_CONTENT: [u8; 2] = [0x10, 0x01];
 
 /// Plugin names, as TensorBoard's `plugins/*/metadata.py` spell them.
 pub mod plugin {
@@ -68,45 +90,94 @@ pub enum Error {
     Events(#[from] crate::events::Error),
     /// A tag (or an `add_scalars` series name, or an hparam name) was empty.
     #[error("empty {what}: TensorBoard cannot show a series without a name")]
-    EmptyTag { what: &'static str },
+    EmptyTag {
+        /// What was empty (`tag`, `add_scalars series name`, ...).
+        what: &'static str,
+    },
     /// The pixel buffer does not hold `width * height * 3` bytes.
     #[error("image {tag:?}: {width}x{height} RGB needs {expected} bytes, got {actual}")]
     ImageSize {
+        /// The image's tag.
         tag: String,
+        /// Width in pixels.
         width: u32,
+        /// Height in pixels.
         height: u32,
+        /// `width * height * 3`.
         expected: u64,
+        /// Bytes given.
         actual: usize,
     },
     /// A dimension is zero or larger than the `int32` TensorBoard stores.
     #[error("image {tag:?}: dimensions {width}x{height} must be between 1 and 2147483647")]
     ImageDimensions {
+        /// The image's tag.
         tag: String,
+        /// Width in pixels.
         width: u32,
+        /// Height in pixels.
         height: u32,
     },
     /// The PNG encoder failed.
     #[error("image {tag:?}: PNG encoding failed: {source}")]
     Png {
+        /// The image's tag.
         tag: String,
+        /// The encoder's error.
         source: png::EncodingError,
     },
     /// The same hyperparameter name appears twice.
     #[error("hyperparameter {name:?} is given twice")]
-    DuplicateHParam { name: String },
+    DuplicateHParam {
+        /// The hyperparameter.
+        name: String,
+    },
     /// A discrete domain is empty, so its type is unknown.
     #[error("hyperparameter {name:?}: a discrete domain needs at least one value")]
-    EmptyDomain { name: String },
+    EmptyDomain {
+        /// The hyperparameter.
+        name: String,
+    },
     /// A discrete domain mixes strings, numbers and booleans.
     #[error("hyperparameter {name:?}: discrete domain mixes {first} and {other} values")]
     MixedDomain {
+        /// The hyperparameter.
         name: String,
+        /// The kind of the domain's first value.
         first: &'static str,
+        /// The kind of a value that differs from it.
         other: &'static str,
     },
     /// An interval domain is not `min <= max` with finite ends.
     #[error("hyperparameter {name:?}: interval [{min}, {max}] is not finite and ordered")]
-    BadInterval { name: String, min: f64, max: f64 },
+    BadInterval {
+        /// The hyperparameter.
+        name: String,
+        /// The interval's lower end.
+        min: f64,
+        /// The interval's upper end.
+        max: f64,
+    },
+    /// A description was given after the tag's first event: TensorBoard reads a tag's
+    /// description from its first event only, so it would never be shown.
+    #[error(
+        "tag {tag:?}: a description must be set before the tag's first event (TensorBoard \
+         reads it from that event only)"
+    )]
+    DescriptionTooLate {
+        /// The tag.
+        tag: String,
+    },
+    /// The background thread of a non-blocking writer could not be started.
+    #[error("cannot start the summary writer's background thread: {source}")]
+    SpawnThread {
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The background thread of a non-blocking writer stopped unexpectedly (it
+    /// panicked); what it had not written yet is lost.
+    #[error("the summary writer's background thread stopped unexpectedly")]
+    ThreadDied,
 }
 
 /// Wraps `summary` in an `Event` at `wall_time` (seconds since the epoch) and `step`.
@@ -149,6 +220,69 @@ pub(crate) fn single(
     }
 }
 
+/// `summary` with `description` (markdown) in every value's metadata, encoded so that
+/// both TensorBoard loaders serve it (see the module doc). Meant for a tag's first event.
+///
+/// ```
+/// use tbtrain::proto::summary::value::Value;
+/// use tbtrain::summary::{scalar, with_description};
+///
+/// let s = with_description(scalar("cost", 0.69), "ln 2 = 0.6931: the output is 0.5");
+/// let v = &s.value[0];
+/// assert!(matches!(v.value, Some(Value::Tensor(_))));
+/// let md = v.metadata.as_ref().unwrap();
+/// assert_eq!(md.plugin_data.as_ref().unwrap().plugin_name, "scalars");
+/// assert_eq!(md.summary_description, "ln 2 = 0.6931: the output is 0.5");
+/// ```
+pub fn with_description(mut summary: Summary, description: &str) -> Summary {
+    for value in &mut summary.value {
+        describe(value, description);
+    }
+    summary
+}
+
+/// Puts `description` into `value`'s metadata (see [`with_description`]).
+pub(crate) fn describe(value: &mut summary::Value, description: &str) {
+    use summary::value::Value as V;
+    let (plugin_name, content, data_class) = match &value.value {
+        Some(V::SimpleValue(x)) => {
+            value.value = Some(V::Tensor(scalar_tensor(*x)));
+            (plugin::SCALARS, Vec::new(), DataClass::Unknown)
+        }
+        Some(V::Histo(_)) => (plugin::HISTOGRAMS, Vec::new(), DataClass::Tensor),
+        Some(V::Image(_)) => (
+            plugin::IMAGES,
+            IMAGE_PLUGIN_CONTENT.to_vec(),
+            DataClass::BlobSequence,
+        ),
+        _ => {
+            value
+                .metadata
+                .get_or_insert_with(SummaryMetadata::default)
+                .summary_description = description.to_string();
+            return;
+        }
+    };
+    let md = value
+        .metadata
+        .get_or_insert_with(|| plugin_metadata(plugin_name, content.clone()));
+    if md.plugin_data.as_ref().map(|p| p.plugin_name.as_str()) != Some(plugin_name) {
+        *md = plugin_metadata(plugin_name, content);
+    }
+    md.summary_description = description.to_string();
+    md.data_class = data_class as i32;
+}
+
+/// A rank-0 `DT_FLOAT` tensor holding `x`, as TensorBoard's `make_tensor_proto` writes it.
+fn scalar_tensor(x: f32) -> TensorProto {
+    TensorProto {
+        dtype: DataType::DtFloat as i32,
+        tensor_shape: Some(TensorShapeProto::default()),
+        float_val: vec![x],
+        ..Default::default()
+    }
+}
+
 /// Metadata naming `plugin_name`, with `content` as its plugin data.
 pub(crate) fn plugin_metadata(plugin_name: &str, content: Vec<u8>) -> SummaryMetadata {
     SummaryMetadata {
@@ -181,6 +315,26 @@ mod tests {
         assert_eq!(e.step, 3);
         assert_eq!(event(f64::INFINITY, 0, Summary::default()).wall_time, 0.0);
         assert_eq!(event(12.5, 0, Summary::default()).wall_time, 12.5);
+    }
+
+    #[test]
+    fn descriptions_name_the_data_class_where_the_rust_loader_needs_it() {
+        use summary::value::Value as V;
+        let md = |s: &Summary| s.value[0].metadata.clone().unwrap();
+        let h = with_description(histogram::histogram("h", &[1.0]), "d");
+        assert_eq!(md(&h).data_class, DataClass::Tensor as i32);
+        assert_eq!(md(&h).plugin_data.unwrap().plugin_name, "histograms");
+        assert!(matches!(h.value[0].value, Some(V::Histo(_))));
+        let i = with_description(image::image("i", &[0, 0, 0], 1, 1).unwrap(), "d");
+        assert_eq!(md(&i).data_class, DataClass::BlobSequence as i32);
+        assert_eq!(md(&i).plugin_data.unwrap().content, IMAGE_PLUGIN_CONTENT);
+        let t = with_description(text::text("t", "x"), "d");
+        assert_eq!(md(&t).summary_description, "d");
+        assert_eq!(md(&t).plugin_data.unwrap().plugin_name, "text");
+        // A scalar becomes a tensor; its metadata names the plugin only, as scalar_pb's.
+        let s = with_description(scalar::scalar("s", 2.0), "d");
+        assert_eq!(md(&s).data_class, 0);
+        assert_eq!(s.value[0].value, Some(V::Tensor(scalar_tensor(2.0))));
     }
 
     #[test]
