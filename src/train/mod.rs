@@ -12,7 +12,7 @@
 //! - [`settings`]: the table of training settings that the command line, sweeps, run
 //!   names and HParams share;
 //! - [`plan`]: which steps log what;
-//! - [`run`]: the loop itself; `log`: what each tag holds; [`result`]: the run's
+//! - `run`: the loop itself ([`train()`]); `log`: what each tag holds; [`result`]: the run's
 //!   result as programs read it back;
 //! - [`logdir`]: the run directory check;
 //! - [`graph`], [`boundary`]: the Graphs tab's graph and the decision-boundary picture;

@@ -1,7 +1,7 @@
 //! The training settings, each defined once.
 //!
 //! A [`Setting`] is one knob of a run (`depth`, `act`, `lr`, ...). Its row in
-//! [`Setting::row`] says everything the rest of the program needs: its key (the name in
+//! `Setting::row` says everything the rest of the program needs: its key (the name in
 //! run directories, summaries, HParams columns and, with `--` in front, the command-line
 //! flag), its help text, whether it takes whole-number ranges in a sweep, how its text is
 //! read ([`Setting::parse`]) and where it lives in a [`TrainConfig`] ([`Setting::get`],

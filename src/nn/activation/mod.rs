@@ -199,7 +199,7 @@ impl Activation {
     }
 
     /// `a = act(z)` for one value. Maxout's unit takes `pieces` values (see
-    /// [`forward_layer`](Self::forward_layer)); one value is its own maximum, so here it
+    /// `forward_layer`); one value is its own maximum, so here it
     /// passes through.
     #[inline(always)]
     pub fn forward<F: Float>(self, z: F) -> F {
