@@ -26,6 +26,7 @@ pub mod logdir;
 pub mod plan;
 mod run;
 pub mod settings;
+pub mod vanishing;
 
 use std::path::PathBuf;
 use std::time::Duration;
