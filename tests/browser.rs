@@ -56,7 +56,7 @@ const RUNS: [&str; 2] = ["relu", "sigmoid"];
 const SCALAR_TAGS: &[&str] = &["cost"];
 /// The image tags the Images dashboard must show for every run: add a tag here when the
 /// trainer logs a new picture.
-const IMAGE_TAGS: &[&str] = &["decision_boundary"];
+const IMAGE_TAGS: &[&str] = &["vanishing_gradient", "decision_boundary"];
 /// `tbtrain compare`'s default depth: the graph's boxes are `layer1` ... `layer11`.
 const DEPTH: usize = 11;
 /// How long TensorBoard may take to read the whole compare log (the Python loader reads

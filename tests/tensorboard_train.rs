@@ -70,12 +70,16 @@ const GREY: [u8; 3] = [221, 221, 221];
 struct Written {
     /// tag -> [(step, value)] in file order.
     scalars: BTreeMap<String, Vec<(i64, f32)>>,
+    /// tag -> its description (from its first event).
+    descriptions: BTreeMap<String, String>,
     /// The result the trainer recorded at the end, with its step.
     results: Vec<(i64, tbtrain::train::result::RunResult)>,
     /// tag -> [(step, histogram)].
     histograms: BTreeMap<String, Vec<(i64, HistogramProto)>>,
     /// step -> encoded PNG of `decision_boundary`.
     images: BTreeMap<i64, Vec<u8>>,
+    /// step -> encoded PNG of `vanishing_gradient`.
+    vanishing: BTreeMap<i64, Vec<u8>>,
     /// tag -> [(step, markdown)].
     texts: BTreeMap<String, Vec<(i64, String)>>,
     graph: Option<GraphDef>,
@@ -109,12 +113,30 @@ fn read_written(run_dir: &Path) -> Written {
                         Some(summary::value::Value::SimpleValue(x)) => {
                             w.scalars.entry(v.tag).or_default().push((step, x))
                         }
+                        // A described tag's first point: a rank-0 tensor of the scalars
+                        // plugin, with the description in its metadata.
+                        Some(summary::value::Value::Tensor(t)) if plugin == "scalars" => {
+                            let description =
+                                v.metadata.as_ref().unwrap().summary_description.clone();
+                            w.descriptions.insert(v.tag.clone(), description);
+                            w.scalars
+                                .entry(v.tag)
+                                .or_default()
+                                .push((step, t.float_val[0]))
+                        }
                         Some(summary::value::Value::Histo(h)) => {
                             w.histograms.entry(v.tag).or_default().push((step, h))
                         }
                         Some(summary::value::Value::Image(img)) => {
-                            assert_eq!(v.tag, "decision_boundary");
-                            w.images.insert(step, img.encoded_image_string);
+                            match v.tag.as_str() {
+                                "decision_boundary" => {
+                                    w.images.insert(step, img.encoded_image_string)
+                                }
+                                "vanishing_gradient" => {
+                                    w.vanishing.insert(step, img.encoded_image_string)
+                                }
+                                other => panic!("unexpected image tag {other}"),
+                            };
                         }
                         Some(summary::value::Value::Tensor(_))
                             if plugin == tbtrain::train::result::PLUGIN =>
@@ -275,6 +297,7 @@ fn check_server(
     }
     check_hparams(&tb, written);
     check_custom_scalars(&tb);
+    check_descriptions(&tb);
 
     tb.assert_log_clean();
 }
@@ -422,9 +445,34 @@ fn check_images(tb: &TensorBoard, run: &str, w: &Written) {
     let tags = tb.tags("images");
     assert_eq!(
         keys(&tags[run]),
-        BTreeSet::from(["decision_boundary".to_string()]),
+        BTreeSet::from([
+            "decision_boundary".to_string(),
+            "vanishing_gradient".to_string()
+        ]),
         "{label}: image tags {tags}"
     );
+    // The vanishing gradient as a picture: every step written, served as the PNG written.
+    let entries = tb.images(run, "vanishing_gradient");
+    let steps: Vec<i64> = entries.iter().filter_map(|e| e["step"].as_i64()).collect();
+    assert_eq!(
+        steps,
+        planned(LogPlan::images),
+        "{label}: vanishing_gradient steps"
+    );
+    for entry in &entries {
+        let step = entry["step"].as_i64().unwrap_or(-1);
+        let bytes = tb.individual_image(entry["query"].as_str().expect("query string"));
+        assert!(
+            bytes == w.vanishing[&step],
+            "{label}: vanishing_gradient step {step}"
+        );
+        let (width, height, _) = decode_png(&bytes);
+        assert_eq!(
+            (width, height),
+            (train::vanishing::WIDTH, train::vanishing::HEIGHT),
+            "{label}: step {step}"
+        );
+    }
     let entries = tb.images(run, "decision_boundary");
     let steps: Vec<i64> = entries.iter().filter_map(|e| e["step"].as_i64()).collect();
     assert_eq!(steps, planned(LogPlan::images), "{label}: image steps");
@@ -470,9 +518,20 @@ fn check_texts(tb: &TensorBoard, run: &str, w: &Written, report: &RunReport) {
     listed.sort();
     assert_eq!(
         listed,
-        ["config", "predictions"],
+        ["config", "gradients", "predictions"],
         "{label}: text tags {tags}"
     );
+    // The gradient norms as numbers: each layer at step 0 and at the end, as served.
+    let gradients = tb.text(run, "gradients");
+    assert_eq!(gradients.len(), 1, "{label}: {gradients:?}");
+    assert_eq!(gradients[0].0, LAST, "{label}");
+    let html = &gradients[0].1;
+    assert!(
+        html.contains("<td>1</td>") && html.contains("<td>11</td>"),
+        "{label}: {html}"
+    );
+    let start = format!("<td>{:.3e}</td>", report.grad_norms_start[0]);
+    assert!(html.contains(&start), "{label}: {start} not in {html}");
 
     let config = tb.text(run, "config");
     assert_eq!(config.len(), 1, "{label}: {config:?}");
@@ -646,6 +705,64 @@ fn check_custom_scalars(tb: &TensorBoard) {
                 planned(LogPlan::scalars).len(),
                 "{label}: {run} {tag}"
             );
+        }
+    }
+}
+
+/// The descriptions TensorBoard prints under the charts, as the tags routes serve them
+/// (rendered from markdown), for both runs.
+fn check_descriptions(tb: &TensorBoard) {
+    let label = tb.label();
+    let routes = [
+        ("scalars", tb.tags("scalars")),
+        ("histograms", tb.tags("histograms")),
+        ("images", tb.tags("images")),
+    ];
+    let served = |plugin: &str, run: &str, tag: &str| -> String {
+        let (_, tags) = routes.iter().find(|(p, _)| *p == plugin).expect("a route");
+        tags[run][tag]["description"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    for run in RUNS {
+        for (plugin, tag, needle) in [
+            (
+                "scalars",
+                "cost",
+                "<strong>ln 2 = 0.6931</strong> means the output is 0.5",
+            ),
+            ("scalars", "accuracy", "0.5 is guessing"),
+            (
+                "scalars",
+                "grad_norm/layer1",
+                "Compare the layers on a <strong>log",
+            ),
+            (
+                "scalars",
+                "grad_norm/layer11",
+                "layer 11 (the output layer)",
+            ),
+            (
+                "images",
+                "decision_boundary",
+                "<strong>blue 0, light grey 0.5, red 1</strong>",
+            ),
+            ("images", "vanishing_gradient", "the vanishing gradient"),
+            (
+                "histograms",
+                "gradients/layer1",
+                "<strong>read the x axis</strong>",
+            ),
+            ("histograms", "outputs/layer1", "saturated"),
+            (
+                "histograms",
+                "variables/W1",
+                "<code>W1</code> in the Graphs tab",
+            ),
+        ] {
+            let d = served(plugin, run, tag);
+            assert!(d.contains(needle), "{label}: {run}/{tag}: {d:?}");
         }
     }
 }

@@ -214,6 +214,32 @@ impl SummaryWriter {
         }
     }
 
+    /// Logs several scalars of one step in one event (as TensorFlow's `merge_all` does):
+    /// the same series as one `add_scalar` each, in less space (one wall time, step and
+    /// record frame for all of them). Each tag's description goes on its first event.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
+    /// w.add_scalars_at_step(&[("cost", 0.69), ("accuracy", 0.5)], 0)?;
+    /// w.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_scalars_at_step(&mut self, values: &[(&str, f32)], step: i64) -> Result<(), Error> {
+        self.reported()?;
+        let mut summary = Summary::default();
+        for &(tag, value) in values {
+            check_tag(tag, "tag")?;
+            let description = self.first_use(tag);
+            let mut one = super::scalar::scalar(tag, value);
+            if let Some(description) = description.as_deref() {
+                one = super::with_description(one, description);
+            }
+            summary.value.append(&mut one.value);
+        }
+        self.summary(step, summary, None)
+    }
+
     /// Logs several scalars as one chart `main_tag`: series `name` goes to the sub-run
     /// `logdir/<main_tag>_<name>/` (see [`scalars_run_name`]) under the tag `main_tag`.
     ///
@@ -823,6 +849,34 @@ mod tests {
             assert_eq!(value.tag, "loss");
             assert_eq!(value.value, Some(Value::SimpleValue(v)));
         }
+    }
+
+    #[test]
+    fn scalars_of_one_step_share_one_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = SummaryWriter::new(dir.path()).unwrap();
+        w.set_description("cost", "the cost").unwrap();
+        w.add_scalars_at_step(&[("cost", 0.5), ("accuracy", 0.75)], 3)
+            .unwrap();
+        w.add_scalars_at_step(&[("cost", 0.25), ("accuracy", 1.0)], 4)
+            .unwrap();
+        let file = w.event_file().to_path_buf();
+        w.close().unwrap();
+        let events = read_events(&file);
+        // The version record, then one event per step holding both values.
+        assert_eq!(events.len(), 3);
+        let values = |e: &Event| match &e.what {
+            Some(event::What::Summary(s)) => s.value.clone(),
+            other => panic!("{other:?}"),
+        };
+        let first = values(&events[1]);
+        assert_eq!((events[1].step, first.len()), (3, 2));
+        let described = first[0].metadata.as_ref().unwrap();
+        assert_eq!(described.summary_description, "the cost");
+        assert_eq!(first[1].value, Some(Value::SimpleValue(0.75)));
+        let second = values(&events[2]);
+        assert_eq!(second[0].value, Some(Value::SimpleValue(0.25)));
+        assert!(second[0].metadata.is_none(), "described once");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::result::RunResult;
-use super::{boundary, graph, tags, Error, Outcome, RunReport, TrainConfig};
+use super::{boundary, graph, tags, vanishing, Error, Outcome, RunReport, TrainConfig};
 use crate::data::Dataset;
 use crate::events::WriterOptions;
 use crate::nn::{Mlp, Workspace};
@@ -34,6 +34,9 @@ impl RunLog {
     ) -> Result<RunLog, Error> {
         let mut writer = SummaryWriter::with_options(&config.logdir, options)?;
         let depth = mlp.depth();
+        for (tag, description) in tags::descriptions(depth) {
+            writer.set_description(&tag, &description)?;
+        }
         let grad_tags = (1..=depth).map(tags::grad_norm).collect();
         let hist_tags = (1..=depth).map(tags::histograms).collect();
 
@@ -67,15 +70,15 @@ impl RunLog {
         })
     }
 
+    /// The step's scalars, in one event (a third of the bytes of one event each).
     pub(super) fn scalars(&mut self, ws: &Workspace, cost: f32, step: u64) -> Result<(), Error> {
-        let step = step as i64;
-        self.writer.add_scalar(tags::COST, cost, step)?;
-        self.writer
-            .add_scalar(tags::ACCURACY, ws.accuracy(), step)?;
+        let mut values: Vec<(&str, f32)> = Vec::with_capacity(self.grad_tags.len() + 2);
+        values.push((tags::COST, cost));
+        values.push((tags::ACCURACY, ws.accuracy()));
         for (k, tag) in self.grad_tags.iter().enumerate() {
-            let norm = ws.grad_norm(k).unwrap_or(f32::NAN);
-            self.writer.add_scalar(tag, norm, step)?;
+            values.push((tag, ws.grad_norm(k).unwrap_or(f32::NAN)));
         }
+        self.writer.add_scalars_at_step(&values, step as i64)?;
         Ok(())
     }
 
@@ -105,13 +108,25 @@ impl RunLog {
         Ok(())
     }
 
-    pub(super) fn images(&mut self, mlp: &Mlp, _ws: &Workspace, step: u64) -> Result<(), Error> {
+    /// The pictures: the decision boundary (for two-feature data) and every layer's
+    /// gradient norm now (`now`) beside step 0's (`start`).
+    pub(super) fn images(
+        &mut self,
+        mlp: &Mlp,
+        now: &[f32],
+        start: &[f32],
+        step: u64,
+    ) -> Result<(), Error> {
         if let Some(painter) = &mut self.painter {
             let rgb = painter.paint(mlp)?;
             let size = boundary::SIZE as u32;
             self.writer
                 .add_image(tags::DECISION_BOUNDARY, &rgb, size, size, step as i64)?;
         }
+        let rgb = vanishing::render(now, start, step)?;
+        let (width, height) = (vanishing::WIDTH, vanishing::HEIGHT);
+        self.writer
+            .add_image(tags::VANISHING_GRADIENT, &rgb, width, height, step as i64)?;
         Ok(())
     }
 
@@ -151,6 +166,13 @@ impl RunLog {
         }
         self.writer
             .add_text(tags::PREDICTIONS, &md, last_step.max(0))?;
+        let table = vanishing::table(
+            &report.grad_norms_start,
+            &report.grad_norms_end,
+            last_step.max(0) as u64,
+        );
+        self.writer
+            .add_text(tags::GRADIENTS_TABLE, &table, last_step.max(0))?;
         let result = RunResult::of(report)
             .summary()
             .map_err(|e| Error::Result(e.to_string()))?;

@@ -15,7 +15,8 @@
 //! - `run`: the loop itself ([`train()`]); `log`: what each tag holds; [`result`]: the run's
 //!   result as programs read it back;
 //! - [`logdir`]: the run directory check;
-//! - [`graph`], [`boundary`]: the Graphs tab's graph and the decision-boundary picture;
+//! - [`graph`], [`boundary`], [`vanishing`]: the Graphs tab's graph, the
+//!   decision-boundary picture and the vanishing-gradient picture and table;
 //! - [`limits`]: how big a run may be;
 //! - [`tags`]: the name of everything a run logs, and why.
 
@@ -30,6 +31,7 @@ pub mod result;
 mod run;
 pub mod settings;
 pub mod tags;
+pub mod vanishing;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -128,6 +130,9 @@ pub enum Error {
     /// The run directory already holds event files (and replacing them was not asked).
     #[error("{} already holds event files of an earlier run", path.display())]
     LogdirInUse { path: PathBuf },
+    /// The vanishing-gradient picture could not be drawn.
+    #[error(transparent)]
+    Picture(#[from] vanishing::Error),
     /// The run's result could not be encoded (a broken invariant: it is plain data).
     #[error("cannot encode the run's result: {0}")]
     Result(String),

@@ -101,7 +101,7 @@ pub fn train(
             log.internals(&ws, step)?;
         }
         if plan.images(step) {
-            log.images(&mlp, &ws, step)?;
+            log.images(&mlp, &grad_norms(&ws, depth), &grad_norms_start, step)?;
         }
         progress.step(step, cost);
     }

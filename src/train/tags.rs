@@ -43,3 +43,99 @@ pub fn histograms(k: usize) -> [String; 4] {
         format!("gradients/layer{k}"),
     ]
 }
+
+/// What each tag shows, as TensorBoard prints it under the chart
+/// (`SummaryMetadata.summary_description`, markdown), for a run of `depth` layers.
+pub fn descriptions(depth: usize) -> Vec<(String, String)> {
+    let mut out = vec![
+        (
+            COST.to_string(),
+            "Binary cross-entropy of each step's batch, before the step's update. \
+             **ln 2 = 0.6931** means the output is 0.5 for every input: the network has \
+             collapsed to guessing."
+                .to_string(),
+        ),
+        (
+            ACCURACY.to_string(),
+            "Fraction of the batch classified right (output above 0.5 for label 1). On XOR, \
+             0.5 is guessing."
+                .to_string(),
+        ),
+        (
+            DECISION_BOUNDARY.to_string(),
+            "The network's output over the input plane: **blue 0, light grey 0.5, red 1**. \
+             The dots are the training points in the colour of their label. A collapsed \
+             network is grey everywhere."
+                .to_string(),
+        ),
+        (
+            VANISHING_GRADIENT.to_string(),
+            "Every layer's gradient norm, log10 of |dCost/dW|, at this step (bold) and at \
+             step 0 (faint). A line that falls towards layer 1 is the vanishing gradient: \
+             the first layers get almost no signal to learn from."
+                .to_string(),
+        ),
+    ];
+    for k in 1..=depth {
+        let position = match k {
+            1 => " (next to the input)",
+            _ if k == depth => " (the output layer)",
+            _ => "",
+        };
+        out.push((
+            grad_norm(k),
+            format!(
+                "L2 norm of dCost/dW of layer {k}{position}. Compare the layers on a **log \
+                 scale**: in the 11-layer sigmoid net layer 1's is about a million times \
+                 smaller than layer 11's (the picture `vanishing_gradient` shows all of them)."
+            ),
+        ));
+        let [w, b, a, g] = histograms(k);
+        out.push((
+            w,
+            format!("Weights of layer {k} (`W{k}` in the Graphs tab)."),
+        ));
+        out.push((
+            b,
+            format!("Biases of layer {k} (`b{k}` in the Graphs tab)."),
+        ));
+        out.push((
+            a,
+            format!(
+                "Layer {k}'s outputs a = act(z) over the batch. Sigmoid outputs piled near 0 \
+                 or 1 are saturated: their derivative, and the gradient through them, is near 0."
+            ),
+        ));
+        out.push((
+            g,
+            format!(
+                "dCost/dW of layer {k}, over its weights: **read the x axis**, and compare \
+                 layer 1 with layer {depth}."
+            ),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_logged_tag_has_one_description() {
+        let d = descriptions(11);
+        let tags: std::collections::BTreeSet<&str> = d.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(tags.len(), d.len(), "one each");
+        for tag in [
+            COST,
+            ACCURACY,
+            DECISION_BOUNDARY,
+            VANISHING_GRADIENT,
+            "grad_norm/layer1",
+        ] {
+            assert!(tags.contains(tag), "{tag}");
+        }
+        assert_eq!(d.len(), 4 + 11 * 5);
+        assert!(d[0].1.contains("ln 2 = 0.6931"));
+    }
+}

@@ -171,7 +171,19 @@ pub fn read_file(path: &Path) -> FileContents {
                     continue;
                 };
                 for value in s.value {
-                    if let Some(summary::value::Value::SimpleValue(_)) = value.value {
+                    // A scalar is a `simple_value`, or (the first point of a described
+                    // tag) a rank-0 tensor of the scalars plugin.
+                    let scalars_plugin = value
+                        .metadata
+                        .as_ref()
+                        .and_then(|m| m.plugin_data.as_ref())
+                        .is_some_and(|p| p.plugin_name == "scalars");
+                    let is_scalar = match value.value {
+                        Some(summary::value::Value::SimpleValue(_)) => true,
+                        Some(summary::value::Value::Tensor(_)) => scalars_plugin,
+                        _ => false,
+                    };
+                    if is_scalar {
                         contents
                             .scalars
                             .entry(value.tag.clone())
