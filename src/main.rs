@@ -86,10 +86,16 @@ fn interrupted(what: &str) -> u8 {
 }
 
 fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
-    let config = args.to_config(chrono::Local::now());
+    let mut config = args.to_config(chrono::Local::now());
     let data = tbtrain::data::load(&config.dataset, config.seed).map_err(Failure::data)?;
     if data.features() == 0 {
         return Err(Failure::data("the dataset has no feature columns"));
+    }
+    if args.logdir.is_none() {
+        // A default directory is named by the second: two runs started in one second
+        // get two directories (the second with a suffix), after every check passed.
+        config.validate(data.len(), data.features())?;
+        config.logdir = train::fresh_default(&config.logdir)?;
     }
     let stop = signals::install();
     let show_bar = !args.output.quiet && std::io::stderr().is_terminal();
@@ -157,7 +163,7 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
     let configs = args.to_configs();
     if !args.output.overwrite {
         for config in &configs {
-            train::prepare_logdir(&config.logdir, false)?;
+            train::check_logdir(&config.logdir, false)?;
         }
     }
     let Some(first) = configs.first() else {
