@@ -23,6 +23,7 @@ pub mod inspect;
 pub mod nn;
 pub mod proto;
 mod random;
+pub(crate) mod special;
 pub mod summary;
 #[allow(missing_docs)]
 pub mod sweep;

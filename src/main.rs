@@ -109,9 +109,8 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     match report.outcome {
         Outcome::Completed => Ok(0),
         Outcome::Diverged { step } => Err(Failure::data(format!(
-            "training diverged at step {step}: the cost became NaN, infinite or above {} (--lr {} is too large; try a smaller --lr). What was logged is in {}",
-            train::DIVERGENCE_COST,
-            config.lr,
+            "training diverged at step {step}: {}. What was logged is in {}",
+            failure::divergence_cause(step, config.lr),
             config.logdir.display()
         ))),
         Outcome::Interrupted { step } => Ok(interrupted(&format!(
@@ -199,8 +198,8 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
             Some(Ok(r)) => match r.outcome {
                 Outcome::Completed | Outcome::Interrupted { .. } => {}
                 Outcome::Diverged { step } => failed.push(format!(
-                    "{act} diverged at step {step} (--lr {} is too large for it)",
-                    config.lr
+                    "{act} diverged at step {step}: {}",
+                    failure::divergence_cause(step, config.lr)
                 )),
             },
             Some(Err(e)) => failed.push(format!("{act}: {e}")),
