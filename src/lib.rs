@@ -16,6 +16,7 @@
 // modules below are not held to that yet.
 #[allow(missing_docs)]
 pub mod data;
+pub mod escape;
 pub mod events;
 #[allow(missing_docs)]
 pub mod inspect;

@@ -73,6 +73,9 @@ fn print_out(text: &str) -> Result<(), Failure> {
 /// Prints `tbtrain: <message>` on standard error; if even that fails, there is no one
 /// left to tell (the exit code still says it).
 fn print_error(message: &str) {
+    // Messages quote paths, CSV fields and file contents: escaped, they cannot move
+    // the cursor or fake a line.
+    let message = tbtrain::escape::for_terminal(message);
     let _ = writeln!(std::io::stderr(), "tbtrain: {message}");
 }
 
@@ -269,7 +272,9 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
         if !text.is_empty() {
             text += "\n";
         }
-        text += sweep::disk::summary_markdown(&done.summary).trim_end();
+        text += &tbtrain::escape::lines_for_terminal(
+            sweep::disk::summary_markdown(&done.summary).trim_end(),
+        );
         text += "\n";
         if done.wrote_summary {
             text += &summary_files_line(&sweep.logdir().display().to_string());
@@ -311,7 +316,9 @@ fn run_summarize(args: &SweepArgs) -> Result<u8, Failure> {
         let logdir = args.logdir.display().to_string();
         print_out(&format!(
             "{}\n{}view: tensorboard --logdir {logdir}\n",
-            sweep::disk::summary_markdown(&rebuilt.summary).trim_end(),
+            tbtrain::escape::lines_for_terminal(
+                sweep::disk::summary_markdown(&rebuilt.summary).trim_end()
+            ),
             summary_files_line(&logdir)
         ))?;
     }
