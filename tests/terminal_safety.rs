@@ -60,16 +60,26 @@ fn inspect_escapes_tags_and_run_names() {
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
-    let short: Vec<String> = lines.iter().map(|l| l.chars().take(120).collect()).collect();
+    let short: Vec<String> = lines
+        .iter()
+        .map(|l| l.chars().take(120).collect())
+        .collect();
     assert_eq!(
-        lines[0],
-        "run run\\x1b]0;title\\x07\\nrun fake: 9 event files: 1 event file, graph: no",
+        lines[0], "run run\\x1b]0;title\\x07\\nrun fake: 9 event files: 1 event file, graph: no",
         "{short:?}"
     );
     assert_eq!(lines[1], "tag kind count steps last value", "{short:?}");
-    assert_eq!(lines[2], format!("{ESCAPED_TAG} scalar 1 0..0 0.5"), "{short:?}");
+    assert_eq!(
+        lines[2],
+        format!("{ESCAPED_TAG} scalar 1 0..0 0.5"),
+        "{short:?}"
+    );
     assert_eq!(lines[3], "plain scalar 1 0..0 1", "{short:?}");
-    assert_eq!(lines[4], format!("{} scalar 1 0..0 2", "w".repeat(70_000)), "{short:?}");
+    assert_eq!(
+        lines[4],
+        format!("{} scalar 1 0..0 2", "w".repeat(70_000)),
+        "{short:?}"
+    );
     // One line per tag and run: nothing faked.
     assert_eq!(lines.len(), 5, "{short:?}");
 }
