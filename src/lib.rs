@@ -16,6 +16,7 @@
 // modules below are not held to that yet.
 #[allow(missing_docs)]
 pub mod data;
+pub mod escape;
 pub mod events;
 #[allow(missing_docs)]
 pub mod inspect;
@@ -23,6 +24,7 @@ pub mod inspect;
 pub mod nn;
 pub mod proto;
 mod random;
+pub(crate) mod special;
 pub mod summary;
 #[allow(missing_docs)]
 pub mod sweep;

@@ -20,6 +20,20 @@ pub fn is_read_by_tensorboard(name: &OsStr) -> bool {
     name.to_string_lossy().contains(TENSORBOARD_MARKER)
 }
 
+/// Whether a file of this name is named by our own rule, `events.out.tfevents.`, ten
+/// digits of seconds and a dot (what [`super::EventWriter`] creates, and what TensorFlow
+/// and tensorboardX create too). Only such files are ever removed (`--overwrite`, an
+/// empty file left by a failed start); any other name holding `tfevents` is someone
+/// else's.
+pub fn is_named_by_our_rule(name: &OsStr) -> bool {
+    let name = name.to_string_lossy();
+    let Some(rest) = name.strip_prefix(super::writer::FILE_PREFIX) else {
+        return false;
+    };
+    let bytes = rest.as_bytes();
+    bytes.len() > 11 && bytes[..10].iter().all(u8::is_ascii_digit) && bytes[10] == b'.'
+}
+
 /// The regular files directly in `dir` that TensorBoard reads as event files, sorted by
 /// name (symbolic links followed; directories, FIFOs and other special files left out,
 /// so that listing never blocks on one). A missing `dir` has none.
@@ -55,6 +69,28 @@ mod tests {
         }
         for name in ["events.out", "summary.md", "TFEVENTS"] {
             assert!(!is_read_by_tensorboard(OsStr::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn our_rule_is_the_prefix_ten_digits_and_a_dot() {
+        for name in [
+            "events.out.tfevents.1700000000.host.12.0",
+            "events.out.tfevents.0000000001.h",
+        ] {
+            assert!(is_named_by_our_rule(OsStr::new(name)), "{name}");
+        }
+        for name in [
+            "my.tfevents.backup",
+            "events.out.tfevents.",
+            "events.out.tfevents.170000000.h",
+            "events.out.tfevents.1700000000",
+            "events.out.tfevents.1700000000.",
+            "events.out.tfevents.17000000001.h",
+            "notes-about-tfevents.txt",
+            "x.events.out.tfevents.1700000000.h",
+        ] {
+            assert!(!is_named_by_our_rule(OsStr::new(name)), "{name}");
         }
     }
 

@@ -9,11 +9,13 @@ use std::io;
 use std::path::PathBuf;
 
 pub mod files;
+pub mod lock;
 pub mod reader;
 pub mod record;
 pub mod resume;
 pub mod writer;
 
+pub use lock::{DirLock, LockError};
 pub use reader::EventReader;
 pub use resume::Purge;
 pub use writer::{EventWriter, WriterOptions};
