@@ -172,7 +172,7 @@ pub struct SweepArgs {
     /// others again (interrupted, killed, never started), replacing only their files.
     #[arg(long, conflicts_with_all = ["overwrite", "summarize_only"])]
     pub resume: bool,
-    /// Train nothing: rebuild the summary (and the root run) from the logs in --logdir.
+    /// Train nothing: rebuild the summary (its run `summary` and files) from the logs in --logdir.
     #[arg(long, conflicts_with_all = ["jobs", "shard"])]
     pub summarize_only: bool,
 }

@@ -77,3 +77,33 @@ fn help_into_a_full_stdout_fails_with_one_line() {
         );
     }
 }
+
+/// The README documents every flag: each `--flag` in the `--help` of every command
+/// appears in README.md as `` `--flag `` (a flag added to the settings table without a
+/// line in the README fails here).
+#[test]
+fn the_readme_names_every_flag_of_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let mut missing = Vec::new();
+    for command in ["train", "compare", "sweep", "inspect", "completions", "man"] {
+        let out = run(dir.path(), &[command, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+        let help = String::from_utf8(out.stdout).unwrap();
+        for word in help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+            let Some(name) = word.strip_prefix("--") else {
+                continue;
+            };
+            if name.is_empty() || name == "help" || name == "version" {
+                continue;
+            }
+            if !readme.contains(&format!("`--{name}")) {
+                missing.push(format!("{command} --{name}"));
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "README.md lacks: {missing:?}");
+}

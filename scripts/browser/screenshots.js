@@ -35,55 +35,61 @@ async function shoot(page, locator, name) {
   await page.context().close();
 }
 
+// Saves the union of `locator`'s elements with a margin: for cards far down a page.
+async function shootCrop(page, locator, name) {
+  const boxes = [];
+  for (const el of await locator.all()) {
+    await el.scrollIntoViewIfNeeded();
+    const b = await el.boundingBox();
+    if (b) boxes.push(b);
+  }
+  if (boxes.length === 0) throw new Error(name + ': nothing to frame');
+  const vp = page.viewportSize();
+  const x = Math.max(0, Math.min(...boxes.map(b => b.x)) - MARGIN);
+  const y = Math.max(0, Math.min(...boxes.map(b => b.y)) - MARGIN);
+  const right = Math.min(vp.width, Math.max(...boxes.map(b => b.x + b.width)) + MARGIN);
+  const bottom = Math.min(vp.height, Math.max(...boxes.map(b => b.y + b.height)) + MARGIN);
+  await page.screenshot({ path: path.join(outDir, name), clip: { x, y, width: right - x, height: bottom - y } });
+  console.log('screenshots: ' + name);
+  await page.context().close();
+}
+
 (async () => {
   const browser = await tb.launch();
   try {
-    // Time Series, the tab TensorBoard opens on: cost and accuracy of both runs. forceSVG
-    // draws the lines without WebGL, which headless Chromium without a GPU lacks.
-    let page = await open(browser,
-      '?forceSVG=true&tagFilter=' + encodeURIComponent('^(cost|accuracy)$') + '#timeseries', 1400, 900);
-    // Wider cards (the settings pane's "Card Width" slider), then close that pane.
-    await page.locator('metrics-dashboard-settings-component input[type="range"]').first().fill('500');
-    await page.locator('button[aria-label="Close side pane"]').click();
+    // Every picture is TensorBoard at its default settings: no setting changed, no tag
+    // filter, only the navigation a user does (a tab, a graph node opened). forceSVG draws
+    // the charts without WebGL, which headless Chromium without a GPU lacks; it changes
+    // how lines are drawn, not what is shown.
+
+    // Time Series, the tab TensorBoard opens on: its first groups, accuracy and cost,
+    // open, both runs in each card.
+    let page = await open(browser, '?forceSVG=true#timeseries', 1400, 900);
+    await tb.poll(page, 60000, async () => ({ ok: (await page.locator('scalar-card').count()) >= 2 }));
     await settle(page);
     await shoot(page, page.locator('scalar-card'), 'cost-accuracy.png');
 
-    // Custom Scalars: the "vanishing gradient" chart, full width, log scale, raw values,
-    // zoomed by a drag to the first 500 steps, where the sigmoid net's layers fan out.
-    page = await open(browser, '#custom_scalars', 1400, 900);
-    await page.getByText('Ignore outliers in chart scaling').click();
-    const smoothing = page.locator('tf-smoothing-input input').first();
-    await smoothing.fill('0');
-    await smoothing.press('Enter');
-    const card = page.locator('tf-custom-scalar-multi-line-chart-card').first();
-    await card.locator('paper-icon-button[icon="fullscreen"]').click();
-    await card.locator('paper-icon-button[title="Toggle y-axis log scale"]').click();
+    // Images: the vanishing_gradient picture of each run (its last step, as the card
+    // opens), then the decision boundaries.
+    page = await open(browser, '#images', 1400, 1400);
     await settle(page);
-    const tick = async (label) => {
-      const b = await card.locator('text.tick-label', { hasText: new RegExp('^' + label + '$') }).first().boundingBox();
-      return { x: b.x + b.width / 2, y: b.y };
-    };
-    const t0 = await tick('0');
-    const t1k = await tick('1k');
-    const plot = await card.locator('svg').first().boundingBox();
-    await page.mouse.move(t0.x - (t1k.x - t0.x) / 40, plot.y + 30);
-    await page.mouse.down();
-    await page.mouse.move(t0.x + (t1k.x - t0.x) / 4, plot.y + 150, { steps: 5 });
-    await page.mouse.move(t0.x + (t1k.x - t0.x) / 2, t0.y - 20, { steps: 5 });
-    await page.mouse.up();
+    const loaders = (tag) => page.locator('tf-image-loader').filter({ hasText: tag });
+    await shootCrop(page, loaders('vanishing_gradient'), 'vanishing-gradient.png');
+    page = await open(browser, '#images', 1400, 1400);
     await settle(page);
-    await shoot(page, card, 'vanishing-gradient.png');
+    await shootCrop(page, page.locator('tf-image-loader').filter({ hasText: 'decision_boundary' }),
+      'decision-boundary.png');
 
-    // Images: the last decision boundary of each run.
-    page = await open(browser, '#images', 1400, 900);
-    await shoot(page, page.locator('tf-image-loader'), 'decision-boundary.png');
+    // Distributions: its first category, `gradients`, in layer order, each run's card
+    // beside the other's.
+    // Its first six cards: gradients/layer1, layer2 and layer3 of each run.
+    page = await open(browser, '#distributions', 1400, 1100);
+    const cards = page.locator('tf-distribution-loader');
+    await tb.poll(page, 60000, async () => ({ ok: (await cards.count()) >= 6 }));
+    await settle(page);
+    await shoot(page, cards.nth(5), 'gradient-distributions.png');
 
-    // Distributions (the histograms over time) of the first and last layer's gradients.
-    page = await open(browser,
-      '#distributions&tagFilter=' + encodeURIComponent('^gradients/layer(1|11)$'), 1400, 900);
-    await shoot(page, page.locator('tf-category-paginated-view').first(), 'gradient-distributions.png');
-
-    // Graphs: one scope per layer; layer1 expanded to show its ops.
+    // Graphs: one scope per layer; layer1 opened to show its ops.
     page = await open(browser, '#graphs', 1400, 1050);
     await page.locator('g.node[data-name="layer1"]').first().dblclick();
     await settle(page);
@@ -91,10 +97,13 @@ async function shoot(page, locator, name) {
     await settle(page);
     await shoot(page, page.locator('tf-graph-board'), 'graph.png');
 
-    // HParams: one row per run, the hparams that differ and the final metrics.
+    // HParams: its table as it opens, one row per run with the settings and final metrics.
     page = await open(browser, '#hparams', 1700, 480);
     await shoot(page, page.locator('tf-hparams-query-pane'), 'hparams.png');
   } finally {
     await browser.close();
   }
-})().catch(err => { console.error('screenshots: ' + err.message); process.exit(1); });
+})().catch((err) => {
+  console.error('screenshots: ' + (err && err.stack || err));
+  process.exit(1);
+});

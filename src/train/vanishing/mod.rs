@@ -34,10 +34,13 @@ mod profile;
 use canvas::{embedded_font, Canvas, FONT};
 use profile::*;
 
-/// Picture width in pixels.
-pub const WIDTH: u32 = 384;
+/// Picture width in pixels. TensorBoard scales an image to its card's width with
+/// nearest-neighbour sampling (`image-rendering: pixelated`): shrunk, one-pixel strokes
+/// of the text drop out, so the picture is made narrower than a default card (about
+/// 330 px) and is only ever enlarged.
+pub const WIDTH: u32 = 320;
 /// Picture height in pixels.
-pub const HEIGHT: u32 = 256;
+pub const HEIGHT: u32 = 224;
 /// Bottom of the y axis: log10 of the smallest norm shown (1e-10).
 pub const Y_MIN: i32 = -10;
 /// Top of the y axis: log10 of the largest norm shown (1e1).
@@ -51,9 +54,9 @@ const X_LABEL_AREA: u32 = 34;
 const Y_LABEL_AREA: u32 = 46;
 
 const TITLE_SIZE: f64 = 14.0;
-const LABEL_SIZE: f64 = 11.0;
-const DESC_SIZE: f64 = 12.0;
-const KEY_SIZE: f64 = 10.0;
+const LABEL_SIZE: f64 = 12.0;
+const DESC_SIZE: f64 = 13.0;
+const KEY_SIZE: f64 = 11.0;
 
 const TEXT: RGBColor = RGBColor(40, 40, 40);
 const AXIS: RGBColor = RGBColor(90, 90, 90);
@@ -141,7 +144,7 @@ fn draw(
 
     let now_label = format!("step {step}");
     header.draw(&Text::new(
-        format!("gradient norm per layer, {now_label}"),
+        "gradient norm per layer",
         (8, middle),
         font(TITLE_SIZE, &TEXT).pos(Pos::new(HPos::Left, VPos::Center)),
     ))?;
