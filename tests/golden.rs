@@ -172,6 +172,7 @@ fn hparams_experiment() {
             HParamSpec {
                 name: "layers".into(),
                 domain: HParamDomain::Discrete(vec![HParamValue::Num(11.0), HParamValue::Num(2.0)]),
+                differs: false,
             },
             HParamSpec {
                 name: "lr".into(),
@@ -179,6 +180,7 @@ fn hparams_experiment() {
                     min: 0.001,
                     max: 0.1,
                 },
+                differs: false,
             },
             HParamSpec {
                 name: "activation".into(),
@@ -186,6 +188,7 @@ fn hparams_experiment() {
                     HParamValue::Str("sigmoid".into()),
                     HParamValue::Str("relu".into()),
                 ]),
+                differs: false,
             },
             HParamSpec {
                 name: "batch_norm".into(),
@@ -193,6 +196,7 @@ fn hparams_experiment() {
                     HParamValue::Bool(true),
                     HParamValue::Bool(false),
                 ]),
+                differs: false,
             },
         ],
         metrics: vec!["loss".into(), "accuracy".into()],

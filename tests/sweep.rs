@@ -34,6 +34,10 @@ fn main() {
             tensorboard_lists_every_session_and_the_swept_domains,
             Need::TensorBoard
         ),
+        trial!(
+            tensorboard_shows_a_comparison_as_one_experiment,
+            Need::TensorBoard
+        ),
     ]);
 }
 
@@ -565,6 +569,18 @@ fn check_tensorboard(logdir: &Path, names: &[String], load_fast: bool) {
     assert_eq!(domain("lr"), json!([0.1]), "{label}");
     assert_eq!(infos["act"]["type"], "DATA_TYPE_STRING", "{label}");
     assert_eq!(infos["depth"]["type"], "DATA_TYPE_FLOAT64", "{label}");
+    // The swept settings are marked as differing (TensorBoard's table shows those
+    // columns first); the fixed ones are not.
+    let differing: Vec<&str> = infos
+        .iter()
+        .filter(|(_, info)| info["differs"] == json!(true))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(
+        differing,
+        ["act", "depth", "seed"],
+        "{label}: {experiment:#}"
+    );
     let metrics: Vec<&str> = experiment["metricInfos"]
         .as_array()
         .unwrap()
@@ -644,4 +660,81 @@ fn parse_name(name: &str) -> (String, f64, f64) {
         get("depth").parse().unwrap(),
         get("seed").parse().unwrap(),
     )
+}
+
+/// `tbtrain compare` at its defaults, read by TensorBoard with each loader: one
+/// experiment whose `act` column differs and holds both activations, `lr` exactly 0.1
+/// (not the f32 0.10000000149), and a session for each run.
+fn tensorboard_shows_a_comparison_as_one_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&[
+        "compare",
+        "--steps",
+        "200",
+        "--logdir",
+        dir.path().to_str().unwrap(),
+    ]);
+    thread::scope(|s| {
+        let handles = [true, false].map(|load_fast| {
+            let logdir = dir.path();
+            s.spawn(move || check_comparison(logdir, load_fast))
+        });
+        for handle in handles {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
+fn check_comparison(logdir: &Path, load_fast: bool) {
+    let mut tb = TensorBoard::start(logdir, load_fast);
+    tb.wait_for_runs(&["relu", "sigmoid"], DEFAULT_TIMEOUT);
+    let label = tb.label();
+    tb.wait_until("2 sessions with an end status", DEFAULT_TIMEOUT, |tb| {
+        let groups = tb.hparams_session_groups();
+        let ended = groups["sessionGroups"].as_array().map_or(0, |g| {
+            g.iter()
+                .flat_map(|g| g["sessions"].as_array().cloned().unwrap_or_default())
+                .filter(|s| s["status"] == "STATUS_SUCCESS")
+                .count()
+        });
+        (ended == 2).then_some(())
+    });
+    let experiment = tb.hparams_experiment();
+    let infos: BTreeMap<String, Value> = experiment["hparamInfos"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{label}: {experiment:#}"))
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap_or("?").to_string(), i.clone()))
+        .collect();
+    assert_eq!(
+        infos["act"]["differs"],
+        json!(true),
+        "{label}: {experiment:#}"
+    );
+    assert_eq!(
+        infos["act"]["domainDiscrete"],
+        json!(["relu", "sigmoid"]),
+        "{label}: {experiment:#}"
+    );
+    assert_eq!(infos["lr"]["domainDiscrete"], json!([0.1]), "{label}");
+    assert_eq!(
+        infos["lr"]["differs"],
+        json!(false),
+        "{label}: {experiment:#}"
+    );
+    assert_eq!(infos["depth"]["domainDiscrete"], json!([11.0]), "{label}");
+
+    let groups = tb.hparams_session_groups();
+    assert_eq!(groups["totalSize"], 2, "{label}: {groups:#}");
+    for group in groups["sessionGroups"].as_array().unwrap() {
+        assert_eq!(group["hparams"]["lr"], json!(0.1), "{label}: {group:#}");
+        let sessions = group["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 1, "{label}: {group:#}");
+        let run = sessions[0]["name"].as_str().unwrap_or("?");
+        assert_eq!(group["hparams"]["act"], json!(run), "{label}: {group:#}");
+    }
+    let problems = tb.server_log_problems();
+    assert!(problems.is_empty(), "{label}: {problems:#?}");
 }

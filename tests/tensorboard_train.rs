@@ -15,6 +15,9 @@
 //!   both sessions with their values, final metrics and status; the custom-scalars layout;
 //! - a server log without read errors.
 //!
+//! A second trial reads a maxout net's graph: each hidden layer's `pieces` reshape and
+//! its `Max`.
+//!
 //! Without the venv from `scripts/setup-venv.sh` the test is reported as ignored, with
 //! the reason; `TBTRAIN_REQUIRE_TENSORBOARD=1` makes that a failure
 //! (`tests/common/harness.rs`).
@@ -40,10 +43,16 @@ use common::harness::Need;
 use common::{TensorBoard, DEFAULT_TIMEOUT};
 
 fn main() {
-    common::harness::main(vec![trial!(
-        tensorboard_shows_every_tag_of_a_sigmoid_and_a_relu_run,
-        Need::TensorBoard
-    )]);
+    common::harness::main(vec![
+        trial!(
+            tensorboard_shows_every_tag_of_a_sigmoid_and_a_relu_run,
+            Need::TensorBoard
+        ),
+        trial!(
+            tensorboard_draws_the_pieces_of_a_maxout_net,
+            Need::TensorBoard
+        ),
+    ]);
 }
 
 /// The README's two runs: the lesson's defaults (10,001 steps, the default logging
@@ -765,4 +774,75 @@ fn check_descriptions(tb: &TensorBoard) {
             assert!(d.contains(needle), "{label}: {run}/{tag}: {d:?}");
         }
     }
+}
+
+/// A maxout net's graph in TensorBoard, with each loader: every hidden layer computes
+/// `width * pieces` columns, reshapes them (`layerK/pieces`, shape [batch, width, pieces])
+/// and takes their `Max`; the output layer stays a sigmoid of one column.
+fn tensorboard_draws_the_pieces_of_a_maxout_net() {
+    const PIECES: usize = 3;
+    const LAYERS: usize = 3;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = TrainConfig::lesson(dir.path().join("maxout"));
+    config.act = ActivationKind::Maxout;
+    config.maxout_pieces = PIECES;
+    config.depth = LAYERS;
+    config.steps = 50;
+    let data = data::load(&DatasetSpec::Xor, SEED).unwrap();
+    train::train(&config, &data, &AtomicBool::new(false), &mut ()).unwrap();
+    thread::scope(|s| {
+        for load_fast in [true, false] {
+            let logdir = dir.path();
+            s.spawn(move || {
+                let mut tb = TensorBoard::start(logdir, load_fast);
+                tb.wait_for_runs(&["maxout"], DEFAULT_TIMEOUT);
+                let label = tb.label();
+                let pbtxt = tb.graph_pbtxt("maxout");
+                let ops = pbtxt_ops(&pbtxt);
+                let block = |name: &str| -> String {
+                    let head = format!("node {{\n  name: \"{name}\"");
+                    let start = pbtxt
+                        .find(&head)
+                        .unwrap_or_else(|| panic!("{label}: no node {name} in {pbtxt}"));
+                    let rest = &pbtxt[start + head.len()..];
+                    rest[..rest.find("node {").unwrap_or(rest.len())].to_string()
+                };
+                for k in 1..LAYERS {
+                    let (pieces, max) = (format!("layer{k}/pieces"), format!("layer{k}/Max"));
+                    assert_eq!(
+                        ops.get(&pieces).map(String::as_str),
+                        Some("Reshape"),
+                        "{label}"
+                    );
+                    assert_eq!(ops.get(&max).map(String::as_str), Some("Max"), "{label}");
+                    assert!(
+                        block(&pieces).contains(&format!("input: \"layer{k}/add\"")),
+                        "{label}: {}",
+                        block(&pieces)
+                    );
+                    assert!(
+                        block(&max).contains(&format!("input: \"{pieces}\"")),
+                        "{label}: {}",
+                        block(&max)
+                    );
+                    assert!(
+                        block(&pieces).contains(&format!("size: {PIECES}")),
+                        "{label}: {}",
+                        block(&pieces)
+                    );
+                }
+                let out = format!("layer{LAYERS}/Sigmoid");
+                assert_eq!(
+                    ops.get(&out).map(String::as_str),
+                    Some("Sigmoid"),
+                    "{label}"
+                );
+                assert!(
+                    !ops.contains_key(&format!("layer{LAYERS}/pieces")),
+                    "{label}"
+                );
+                tb.assert_log_clean();
+            });
+        }
+    });
 }

@@ -87,6 +87,7 @@ fn experiment() -> ExperimentSpec {
     let spec = |name: &str, domain| HParamSpec {
         name: name.to_string(),
         domain,
+        differs: false,
     };
     ExperimentSpec {
         hparams: vec![

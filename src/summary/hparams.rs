@@ -65,6 +65,9 @@ pub struct HParamSpec {
     pub name: String,
     /// The values it may take.
     pub domain: HParamDomain,
+    /// Whether its value differs between the experiment's sessions (`HParamInfo.differs`):
+    /// the HParams tab shows such columns first. TensorBoard's own writer leaves it unset.
+    pub differs: bool,
 }
 
 /// The values a hyperparameter may take.
@@ -252,6 +255,7 @@ pub fn infer_experiment(hparams: &[(&str, HParamValue)], metric_tags: &[&str]) -
             .map(|(name, value)| HParamSpec {
                 name: (*name).to_string(),
                 domain: HParamDomain::Discrete(vec![value.clone()]),
+                differs: false,
             })
             .collect(),
         metrics: metric_tags.iter().map(|t| (*t).to_string()).collect(),
@@ -352,6 +356,7 @@ fn hparam_info(hp: &HParamSpec) -> Result<HParamInfo, Error> {
         name: hp.name.clone(),
         r#type: data_type as i32,
         domain,
+        differs: hp.differs,
         ..Default::default()
     })
 }
@@ -428,6 +433,7 @@ mod tests {
                         HParamValue::Num(11.0),
                         HParamValue::Num(2.0),
                     ]),
+                    differs: false,
                 },
                 HParamSpec {
                     name: "lr".into(),
@@ -435,10 +441,12 @@ mod tests {
                         min: 0.001,
                         max: 1.0,
                     },
+                    differs: false,
                 },
                 HParamSpec {
                     name: "note".into(),
                     domain: HParamDomain::Unspecified,
+                    differs: false,
                 },
             ],
             metrics: vec!["loss".into()],
@@ -508,6 +516,7 @@ mod tests {
             hparams: vec![HParamSpec {
                 name: "x".into(),
                 domain,
+                differs: false,
             }],
             metrics: vec![],
         };
@@ -548,6 +557,7 @@ mod tests {
             .map(|(name, kind)| HParamSpec {
                 name: name.into(),
                 domain: HParamDomain::Any(kind),
+                differs: false,
             })
             .to_vec(),
             metrics: vec![],
@@ -579,7 +589,8 @@ mod tests {
             ExperimentSpec {
                 hparams: vec![HParamSpec {
                     name: "lr".into(),
-                    domain: HParamDomain::Discrete(vec![HParamValue::Num(0.5)])
+                    domain: HParamDomain::Discrete(vec![HParamValue::Num(0.5)]),
+                    differs: false,
                 }],
                 metrics: vec!["loss".into()],
             }

@@ -467,6 +467,7 @@ impl SummaryWriter {
     ///             HParamValue::Str("relu".into()),
     ///             HParamValue::Str("sigmoid".into()),
     ///         ]),
+    ///         differs: true,
     ///     }],
     ///     metrics: vec!["accuracy".into()],
     /// };

@@ -215,11 +215,14 @@ fn enumerate(
 }
 
 /// The experiment naming every hparam the runs record, each with the discrete domain of
-/// the values they take (one value for a fixed setting), and the `cost` and `accuracy`
-/// metrics. Hparams whose values mix kinds are left without a domain.
+/// the values they take (one value for a fixed setting), marked `differs` when the runs
+/// do not all record the same value (several values, or missing from some runs), and
+/// the `cost` and `accuracy` metrics. Hparams whose values mix kinds are left without a
+/// domain.
 pub fn experiment_for(runs: &[Vec<(String, HParamValue)>]) -> ExperimentSpec {
     let mut names: Vec<&str> = Vec::new();
     let mut domains: Vec<Vec<HParamValue>> = Vec::new();
+    let mut present: Vec<usize> = Vec::new();
     for hparams in runs {
         for (name, value) in hparams {
             let k = match names.iter().position(|n| *n == name.as_str()) {
@@ -227,10 +230,12 @@ pub fn experiment_for(runs: &[Vec<(String, HParamValue)>]) -> ExperimentSpec {
                 None => {
                     names.push(name.as_str());
                     domains.push(Vec::new());
+                    present.push(0);
                     names.len() - 1
                 }
             };
-            if let Some(domain) = domains.get_mut(k) {
+            if let (Some(domain), Some(count)) = (domains.get_mut(k), present.get_mut(k)) {
+                *count += 1;
                 if !domain.contains(value) {
                     domain.push(value.clone());
                 }
@@ -241,7 +246,9 @@ pub fn experiment_for(runs: &[Vec<(String, HParamValue)>]) -> ExperimentSpec {
         hparams: names
             .iter()
             .zip(domains)
-            .map(|(name, values)| {
+            .zip(present)
+            .map(|((name, values), present)| {
+                let differs = values.len() > 1 || present < runs.len();
                 let one_kind = values
                     .windows(2)
                     .all(|w| std::mem::discriminant(&w[0]) == std::mem::discriminant(&w[1]));
@@ -252,6 +259,7 @@ pub fn experiment_for(runs: &[Vec<(String, HParamValue)>]) -> ExperimentSpec {
                     } else {
                         HParamDomain::Unspecified
                     },
+                    differs,
                 }
             })
             .collect(),
@@ -442,6 +450,8 @@ mod tests {
             get("depth"),
             HParamDomain::Discrete(vec![HParamValue::Num(11.0)])
         );
+        let differs = |n: &str| e.hparams.iter().find(|h| h.name == n).unwrap().differs;
+        assert!(differs("act") && differs("seed") && !differs("depth") && !differs("lr"));
         assert_eq!(e.metrics, ["cost", "accuracy"]);
     }
 }

@@ -253,6 +253,7 @@ pub fn single_run_experiment() -> ExperimentSpec {
             .map(|s| HParamSpec {
                 name: s.key().to_string(),
                 domain: HParamDomain::Any(s.get(&lesson).hparam().kind()),
+                differs: false,
             })
             .collect(),
         metrics: METRIC_TAGS.iter().map(|s| s.to_string()).collect(),
