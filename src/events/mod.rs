@@ -9,6 +9,8 @@ use std::io;
 use std::path::PathBuf;
 
 pub mod files;
+mod name;
+mod options;
 pub mod reader;
 pub mod record;
 pub mod resume;

@@ -39,7 +39,7 @@ use super::background::{Background, Job};
 use super::core::{self, Core};
 use super::hparams::{self, ExperimentSpec, HParamValue};
 use super::Error;
-use crate::events::writer::now;
+use crate::events::writer::{finite_or_zero, now};
 use crate::events::WriterOptions;
 use crate::proto::{event, Event, GraphDef, HistogramProto, Layout, Summary};
 
@@ -568,9 +568,7 @@ impl SummaryWriter {
     /// Writes `event` to the run's file as given (a non-finite wall time becomes 0).
     pub fn write_event(&mut self, mut event: Event) -> Result<(), Error> {
         self.reported()?;
-        if !event.wall_time.is_finite() {
-            event.wall_time = 0.0;
-        }
+        event.wall_time = finite_or_zero(event.wall_time);
         match &mut self.sink {
             Sink::Direct(core) => core.event(&event),
             Sink::Background(bg) => bg.push(Job::Event(event)),
@@ -1261,7 +1259,7 @@ mod tests {
         let w = SummaryWriter::with_options(dir.path(), options).unwrap();
         w.close().unwrap();
         let files = |run: &str| -> Vec<PathBuf> {
-            crate::events::writer::event_files_in(&dir.path().join(run)).unwrap()
+            crate::events::files::event_files(&dir.path().join(run)).unwrap()
         };
         for run in ["acc_all_train", "acc_all_test"] {
             let files = files(run);
