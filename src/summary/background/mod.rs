@@ -15,238 +15,26 @@
 //! call, or from `flush()` (which waits until every job before it is written and the
 //! files are flushed) or `close()` (which waits for everything and joins the thread).
 
-use std::collections::VecDeque;
+//!
+//! This file is the caller's side ([`Background`]); `job.rs` the jobs and how each runs;
+//! `thread.rs` the shared queue and the thread's loop.
+
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use super::core::Core;
 use super::Error;
 use crate::events::record;
-use crate::proto::{Event, HistogramProto, Summary};
+
+mod job;
+mod thread;
+
+pub(crate) use job::Job;
+use thread::{work, Shared, State};
 
 /// A batch of scalar records is handed to the thread once it holds this many bytes.
 const BATCH_BYTES: usize = 256 * 1024;
-/// Bytes counted for a job that lends nothing big.
-const SMALL_JOB_BYTES: usize = 256;
-/// Buffers of each kind kept for reuse (copying into a warm buffer is several times
-/// faster than into a fresh allocation of this size, whose pages fault on first touch).
-const SPARE_BUFFERS: usize = 4;
-
-/// One call, with what it was lent copied.
-#[derive(Debug)]
-pub(crate) enum Job {
-    /// Framed scalar records for the run's file; the wall time of the last one.
-    Records {
-        framed: Vec<u8>,
-        wall_time: f64,
-    },
-    Scalars {
-        main_tag: String,
-        series: Vec<(String, f32)>,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
-    },
-    Histogram {
-        tag: String,
-        values: Vec<f32>,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
-    },
-    HistogramRaw {
-        tag: String,
-        histo: HistogramProto,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
-    },
-    Image {
-        tag: String,
-        rgb: Vec<u8>,
-        width: u32,
-        height: u32,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
-    },
-    Summary {
-        summary: Summary,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
-    },
-    Event(Event),
-    /// Flush every file, then count one more flush done.
-    Flush,
-}
-
-impl Job {
-    /// The bytes this job holds, for the queue's bound.
-    fn size(&self) -> usize {
-        SMALL_JOB_BYTES
-            + match self {
-                Job::Records { framed, .. } => framed.len(),
-                Job::Histogram { values, .. } => std::mem::size_of_val(values.as_slice()),
-                Job::Image { rgb, .. } => rgb.len(),
-                Job::HistogramRaw { histo, .. } => 16 * histo.bucket.len(),
-                Job::Summary { summary, .. } => summary.value.len() * SMALL_JOB_BYTES,
-                Job::Scalars { series, .. } => series.len() * 32,
-                Job::Event(_) | Job::Flush => 0,
-            }
-    }
-
-    /// Runs the job on `core`; returns its result and the buffer it lent, for reuse.
-    fn run(self, core: &mut Core) -> (Result<(), Error>, Option<Spare>) {
-        match self {
-            Job::Records { framed, wall_time } => {
-                let result = core.framed(&framed, wall_time);
-                (result, Some(Spare::Bytes(framed)))
-            }
-            Job::Histogram {
-                tag,
-                values,
-                step,
-                wall_time,
-                description,
-            } => {
-                let result = core.histogram(&tag, &values, step, wall_time, description.as_deref());
-                (result, Some(Spare::Values(values)))
-            }
-            Job::Image {
-                tag,
-                rgb,
-                width,
-                height,
-                step,
-                wall_time,
-                description,
-            } => {
-                let result = core.image(
-                    &tag,
-                    &rgb,
-                    width,
-                    height,
-                    step,
-                    wall_time,
-                    description.as_deref(),
-                );
-                (result, Some(Spare::Bytes(rgb)))
-            }
-            other => (other.run_small(core), None),
-        }
-    }
-
-    /// Runs a job that lends no big buffer.
-    fn run_small(self, core: &mut Core) -> Result<(), Error> {
-        match self {
-            Job::Scalars {
-                main_tag,
-                series,
-                step,
-                wall_time,
-                description,
-            } => core.scalars(
-                &main_tag,
-                series.iter().map(|(name, v)| (name.as_str(), *v)),
-                step,
-                wall_time,
-                description.as_deref(),
-            ),
-            Job::HistogramRaw {
-                tag,
-                histo,
-                step,
-                wall_time,
-                description,
-            } => core.histogram_raw(&tag, &histo, step, wall_time, description.as_deref()),
-            Job::Summary {
-                summary,
-                step,
-                wall_time,
-                description,
-            } => core.summary(step, wall_time, summary, description.as_deref()),
-            Job::Event(event) => core.event(&event),
-            Job::Flush => core.flush(),
-            Job::Records { .. } | Job::Histogram { .. } | Job::Image { .. } => self.run(core).0,
-        }
-    }
-}
-
-/// A buffer a job lent, back from the thread for the next job.
-#[derive(Debug)]
-enum Spare {
-    Values(Vec<f32>),
-    Bytes(Vec<u8>),
-}
-
-/// What the caller and the thread share.
-#[derive(Debug)]
-struct Shared {
-    state: Mutex<State>,
-    /// Signalled when a job is queued or the writer closes.
-    work: Condvar,
-    /// Signalled when room frees up, a flush is done, or the thread ends.
-    room: Condvar,
-    /// Set while `state.error` holds an error not yet reported (read without the lock on
-    /// every call).
-    failed: AtomicBool,
-    capacity: usize,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    jobs: VecDeque<(Job, usize)>,
-    bytes: usize,
-    /// The thread waits for work: a new job must wake it (else no wake-up call is made).
-    worker_waiting: bool,
-    /// The caller waits for room or a flush.
-    caller_waiting: bool,
-    /// Buffers the thread is done with.
-    spare_values: Vec<Vec<f32>>,
-    spare_bytes: Vec<Vec<u8>>,
-    closing: bool,
-    /// The thread has ended (normally or by a panic).
-    gone: bool,
-    /// The first error not yet reported to the caller.
-    error: Option<Error>,
-    flushes_done: u64,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // The lock is never held across code that can panic; if it was poisoned anyway,
-        // the state itself is still consistent.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Waits (the caller) until the thread signals room, a flush done or its end.
-    fn wait_as_caller<'a>(&self, mut state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
-        state.caller_waiting = true;
-        let mut state = self.room.wait(state).unwrap_or_else(|e| e.into_inner());
-        state.caller_waiting = false;
-        state
-    }
-
-    fn record_error(&self, e: Error) {
-        let mut state = self.lock();
-        if state.error.is_none() {
-            state.error = Some(e);
-            self.failed.store(true, Ordering::Release);
-        }
-    }
-}
-
-/// Marks the thread gone when it ends, also by a panic, and wakes the caller.
-struct GoneOnDrop(Arc<Shared>);
-
-impl Drop for GoneOnDrop {
-    fn drop(&mut self) {
-        self.0.lock().gone = true;
-        self.0.room.notify_all();
-    }
-}
 
 /// The caller's side of a non-blocking writer.
 #[derive(Debug)]
@@ -442,53 +230,4 @@ impl Drop for Background {
     fn drop(&mut self) {
         let _ = self.finish();
     }
-}
-
-/// The thread: runs jobs in order until the writer closes and the queue is empty, then
-/// closes the files.
-fn work(mut core: Core, shared: Arc<Shared>) -> Result<(), Error> {
-    let _gone = GoneOnDrop(Arc::clone(&shared));
-    let mut spare: Option<Spare> = None;
-    loop {
-        let (job, wake_caller) = {
-            let mut state = shared.lock();
-            match spare.take() {
-                Some(Spare::Values(v)) if state.spare_values.len() < SPARE_BUFFERS => {
-                    state.spare_values.push(v)
-                }
-                Some(Spare::Bytes(b)) if state.spare_bytes.len() < SPARE_BUFFERS => {
-                    state.spare_bytes.push(b)
-                }
-                _ => {}
-            }
-            let job = loop {
-                if let Some((job, size)) = state.jobs.pop_front() {
-                    state.bytes -= size;
-                    break Some(job);
-                }
-                if state.closing {
-                    break None;
-                }
-                state.worker_waiting = true;
-                state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
-                state.worker_waiting = false;
-            };
-            (job, state.caller_waiting)
-        };
-        if wake_caller {
-            shared.room.notify_all();
-        }
-        let Some(job) = job else { break };
-        let is_flush = matches!(job, Job::Flush);
-        let (result, lent) = job.run(&mut core);
-        spare = lent;
-        if let Err(e) = result {
-            shared.record_error(e);
-        }
-        if is_flush {
-            shared.lock().flushes_done += 1;
-            shared.room.notify_all();
-        }
-    }
-    core.close()
 }
