@@ -45,8 +45,13 @@ pub enum Error {
     /// A directory could not be listed.
     #[error("cannot list directory {}: {source}", path.display())]
     ReadDir { path: PathBuf, source: io::Error },
-    /// No file under the path has `tfevents` in its name.
-    #[error("no TensorBoard event files (names containing \"tfevents\") in {}", path.display())]
+    /// No file under the path has `tfevents` in its name
+    /// ([`TENSORBOARD_MARKER`](crate::events::files::TENSORBOARD_MARKER)).
+    #[error(
+        "no TensorBoard event files (names containing \"{}\") in {}",
+        crate::events::files::TENSORBOARD_MARKER,
+        path.display()
+    )]
     NoEventFiles { path: PathBuf },
 }
 
