@@ -11,6 +11,26 @@ use crate::summary::Error;
 /// Bytes counted for a job that lends nothing big.
 const SMALL_JOB_BYTES: usize = 256;
 
+/// Where a call's value goes in the run: its step, its wall time (read on the caller's
+/// thread), and the tag's description when this is the tag's first event.
+#[derive(Debug)]
+pub(crate) struct Stamp {
+    pub(crate) step: i64,
+    pub(crate) wall_time: f64,
+    pub(crate) description: Option<Arc<str>>,
+}
+
+impl Stamp {
+    /// The stamp of a value at `step`, `wall_time`, with the tag's `description` if any.
+    pub(crate) fn new(step: i64, wall_time: f64, description: Option<Arc<str>>) -> Stamp {
+        Stamp {
+            step,
+            wall_time,
+            description,
+        }
+    }
+}
+
 /// One call, with what it was lent copied.
 #[derive(Debug)]
 pub(crate) enum Job {
@@ -22,38 +42,28 @@ pub(crate) enum Job {
     Scalars {
         main_tag: String,
         series: Vec<(String, f32)>,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
+        at: Stamp,
     },
     Histogram {
         tag: String,
         values: Vec<f32>,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
+        at: Stamp,
     },
     HistogramRaw {
         tag: String,
         histo: HistogramProto,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
+        at: Stamp,
     },
     Image {
         tag: String,
         rgb: Vec<u8>,
         width: u32,
         height: u32,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
+        at: Stamp,
     },
     Summary {
         summary: Summary,
-        step: i64,
-        wall_time: f64,
-        description: Option<Arc<str>>,
+        at: Stamp,
     },
     Event(Event),
     /// Flush every file, then count one more flush done.
@@ -82,14 +92,14 @@ impl Job {
                 let result = core.framed(&framed, wall_time);
                 (result, Some(Spare::Bytes(framed)))
             }
-            Job::Histogram {
-                tag,
-                values,
-                step,
-                wall_time,
-                description,
-            } => {
-                let result = core.histogram(&tag, &values, step, wall_time, description.as_deref());
+            Job::Histogram { tag, values, at } => {
+                let result = core.histogram(
+                    &tag,
+                    &values,
+                    at.step,
+                    at.wall_time,
+                    at.description.as_deref(),
+                );
                 (result, Some(Spare::Values(values)))
             }
             Job::Image {
@@ -97,18 +107,16 @@ impl Job {
                 rgb,
                 width,
                 height,
-                step,
-                wall_time,
-                description,
+                at,
             } => {
                 let result = core.image(
                     &tag,
                     &rgb,
                     width,
                     height,
-                    step,
-                    wall_time,
-                    description.as_deref(),
+                    at.step,
+                    at.wall_time,
+                    at.description.as_deref(),
                 );
                 (result, Some(Spare::Bytes(rgb)))
             }
@@ -122,29 +130,24 @@ impl Job {
             Job::Scalars {
                 main_tag,
                 series,
-                step,
-                wall_time,
-                description,
+                at,
             } => core.scalars(
                 &main_tag,
                 series.iter().map(|(name, v)| (name.as_str(), *v)),
-                step,
-                wall_time,
-                description.as_deref(),
+                at.step,
+                at.wall_time,
+                at.description.as_deref(),
             ),
-            Job::HistogramRaw {
-                tag,
-                histo,
-                step,
-                wall_time,
-                description,
-            } => core.histogram_raw(&tag, &histo, step, wall_time, description.as_deref()),
-            Job::Summary {
-                summary,
-                step,
-                wall_time,
-                description,
-            } => core.summary(step, wall_time, summary, description.as_deref()),
+            Job::HistogramRaw { tag, histo, at } => core.histogram_raw(
+                &tag,
+                &histo,
+                at.step,
+                at.wall_time,
+                at.description.as_deref(),
+            ),
+            Job::Summary { summary, at } => {
+                core.summary(at.step, at.wall_time, summary, at.description.as_deref())
+            }
             Job::Event(event) => core.event(&event),
             Job::Flush => core.flush(),
             Job::Records { .. } | Job::Histogram { .. } | Job::Image { .. } => self.run(core).0,

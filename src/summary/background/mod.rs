@@ -30,7 +30,7 @@ use crate::events::record;
 mod job;
 mod thread;
 
-pub(crate) use job::Job;
+pub(crate) use job::{Job, Stamp};
 use thread::{work, Shared, State};
 
 /// A batch of scalar records is handed to the thread once it holds this many bytes.

@@ -7,7 +7,7 @@ use prost::Message;
 use super::{check_tag, closed, Sink, SummaryWriter};
 use crate::events::writer::now;
 use crate::proto::{event, Event, GraphDef, HistogramProto};
-use crate::summary::background::Job;
+use crate::summary::background::{Job, Stamp};
 use crate::summary::Error;
 
 impl SummaryWriter {
@@ -36,9 +36,7 @@ impl SummaryWriter {
                 bg.push(Job::Histogram {
                     tag: tag.to_string(),
                     values,
-                    step,
-                    wall_time,
-                    description,
+                    at: Stamp::new(step, wall_time, description),
                 })
             }
             Sink::Closed => Err(closed(&self.event_file)),
@@ -82,9 +80,7 @@ impl SummaryWriter {
             Sink::Background(bg) => bg.push(Job::HistogramRaw {
                 tag: tag.to_string(),
                 histo: histo.clone(),
-                step,
-                wall_time,
-                description,
+                at: Stamp::new(step, wall_time, description),
             }),
             Sink::Closed => Err(closed(&self.event_file)),
         }
@@ -132,9 +128,7 @@ impl SummaryWriter {
                     rgb,
                     width,
                     height,
-                    step,
-                    wall_time,
-                    description,
+                    at: Stamp::new(step, wall_time, description),
                 })
             }
             Sink::Closed => Err(closed(&self.event_file)),

@@ -38,7 +38,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::background::{Background, Job};
+use super::background::{Background, Job, Stamp};
 use super::core::{self, Core};
 use super::Error;
 use crate::events::writer::{finite_or_zero, now};
@@ -246,9 +246,7 @@ impl SummaryWriter {
             Sink::Direct(core) => core.summary(step, wall_time, summary, description.as_deref()),
             Sink::Background(bg) => bg.push(Job::Summary {
                 summary,
-                step,
-                wall_time,
-                description,
+                at: Stamp::new(step, wall_time, description),
             }),
             Sink::Closed => Err(closed(&self.event_file)),
         }

@@ -9,7 +9,7 @@ use prost::Message;
 use super::{check_tag, closed, Sink, SummaryWriter};
 use crate::events::writer::now;
 use crate::proto::Summary;
-use crate::summary::background::Job;
+use crate::summary::background::{Job, Stamp};
 use crate::summary::Error;
 
 impl SummaryWriter {
@@ -104,9 +104,7 @@ impl SummaryWriter {
             Sink::Background(bg) => bg.push(Job::Scalars {
                 main_tag: main_tag.to_string(),
                 series: series.iter().map(|(n, v)| ((*n).to_string(), *v)).collect(),
-                step,
-                wall_time,
-                description,
+                at: Stamp::new(step, wall_time, description),
             }),
             Sink::Closed => Err(closed(&self.event_file)),
         }
