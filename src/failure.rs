@@ -36,6 +36,24 @@ impl Failure {
     }
 }
 
+/// Why a run diverged at `step`, in the user's terms: at step 0 the cost is that of the
+/// initial weights, before any update, so the learning rate cannot be the cause.
+pub fn divergence_cause(step: u64, lr: f32) -> String {
+    let limit = train::DIVERGENCE_COST;
+    if step == 0 {
+        format!(
+            "the initial weights' cost was NaN, infinite or above {limit}, before any \
+             update: the data and the initialization give it, not --lr (check the data's \
+             scale, or try another --init or a smaller --depth or --width)"
+        )
+    } else {
+        format!(
+            "the cost became NaN, infinite or above {limit} (--lr {lr} is too large; try a \
+             smaller --lr)"
+        )
+    }
+}
+
 /// The flag of a setting (`--depth`).
 pub fn flag(setting: Setting) -> String {
     format!("--{}", setting.key())

@@ -29,6 +29,7 @@
 #[cfg(feature = "train")]
 #[allow(missing_docs)]
 pub mod data;
+pub mod escape;
 pub mod events;
 #[allow(missing_docs)]
 pub mod inspect;
@@ -38,6 +39,7 @@ pub mod nn;
 pub mod proto;
 #[cfg(feature = "train")]
 mod random;
+pub(crate) mod special;
 pub mod summary;
 #[cfg(feature = "train")]
 #[allow(missing_docs)]

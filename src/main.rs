@@ -73,6 +73,9 @@ fn print_out(text: &str) -> Result<(), Failure> {
 /// Prints `tbtrain: <message>` on standard error; if even that fails, there is no one
 /// left to tell (the exit code still says it).
 fn print_error(message: &str) {
+    // Messages quote paths, CSV fields and file contents: escaped, they cannot move
+    // the cursor or fake a line.
+    let message = tbtrain::escape::for_terminal(message);
     let _ = writeln!(std::io::stderr(), "tbtrain: {message}");
 }
 
@@ -86,10 +89,16 @@ fn interrupted(what: &str) -> u8 {
 }
 
 fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
-    let config = args.to_config(chrono::Local::now());
+    let mut config = args.to_config(chrono::Local::now());
     let data = tbtrain::data::load(&config.dataset, config.seed).map_err(Failure::data)?;
     if data.features() == 0 {
         return Err(Failure::data("the dataset has no feature columns"));
+    }
+    if args.logdir.is_none() {
+        // A default directory is named by the second: two runs started in one second
+        // get two directories (the second with a suffix), after every check passed.
+        config.validate(data.len(), data.features())?;
+        config.logdir = train::fresh_default(&config.logdir)?;
     }
     let stop = signals::install();
     let show_bar = !args.output.quiet && std::io::stderr().is_terminal();
@@ -103,9 +112,8 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     match report.outcome {
         Outcome::Completed => Ok(0),
         Outcome::Diverged { step } => Err(Failure::data(format!(
-            "training diverged at step {step}: the cost became NaN, infinite or above {} (--lr {} is too large; try a smaller --lr). What was logged is in {}",
-            train::DIVERGENCE_COST,
-            config.lr,
+            "training diverged at step {step}: {}. What was logged is in {}",
+            failure::divergence_cause(step, config.lr),
             config.logdir.display()
         ))),
         Outcome::Interrupted { step } => Ok(interrupted(&format!(
@@ -157,7 +165,7 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
     let configs = args.to_configs();
     if !args.output.overwrite {
         for config in &configs {
-            train::prepare_logdir(&config.logdir, false)?;
+            train::check_logdir(&config.logdir, false)?;
         }
     }
     let Some(first) = configs.first() else {
@@ -193,8 +201,8 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
             Some(Ok(r)) => match r.outcome {
                 Outcome::Completed | Outcome::Interrupted { .. } => {}
                 Outcome::Diverged { step } => failed.push(format!(
-                    "{act} diverged at step {step} (--lr {} is too large for it)",
-                    config.lr
+                    "{act} diverged at step {step}: {}",
+                    failure::divergence_cause(step, config.lr)
                 )),
             },
             Some(Err(e)) => failed.push(format!("{act}: {e}")),
@@ -264,7 +272,9 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
         if !text.is_empty() {
             text += "\n";
         }
-        text += sweep::disk::summary_markdown(&done.summary).trim_end();
+        text += &tbtrain::escape::lines_for_terminal(
+            sweep::disk::summary_markdown(&done.summary).trim_end(),
+        );
         text += "\n";
         if done.wrote_summary {
             text += &summary_files_line(&sweep.logdir().display().to_string());
@@ -306,7 +316,9 @@ fn run_summarize(args: &SweepArgs) -> Result<u8, Failure> {
         let logdir = args.logdir.display().to_string();
         print_out(&format!(
             "{}\n{}view: tensorboard --logdir {logdir}\n",
-            sweep::disk::summary_markdown(&rebuilt.summary).trim_end(),
+            tbtrain::escape::lines_for_terminal(
+                sweep::disk::summary_markdown(&rebuilt.summary).trim_end()
+            ),
             summary_files_line(&logdir)
         ))?;
     }

@@ -3,7 +3,7 @@
 //! side-by-side table.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -41,7 +41,7 @@ impl Bar {
 impl Progress for Bar {
     fn step(&mut self, step: u64, cost: f32) {
         if let Some(bar) = &self.bar {
-            if step % 256 == 0 {
+            if step.is_multiple_of(256) {
                 bar.set_position(step + 1);
                 bar.set_message(format!("cost {cost:.6}"));
             }
@@ -170,7 +170,13 @@ impl BatchProgress for BatchBar {
                 },
                 Err(e) => format!("failed: {e}"),
             };
-            eprintln!("[{done}/{}] {name}: {what}", self.runs);
+            // A full or closed standard error must not stop the runs or lose the
+            // summary: the line is dropped (the summary still says what happened).
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "[{done}/{}] {name}: {what}",
+                self.runs
+            );
         }
     }
 }

@@ -207,13 +207,19 @@ fn directories_and_dangling_links_named_tfevents_are_not_event_files() {
     let root = tempfile::tempdir().unwrap();
     // A directory whose name says "tfevents" is not a file, so not an event file...
     fs::create_dir_all(root.path().join("run/events.out.tfevents.dir")).unwrap();
-    // ...and a dangling symbolic link is skipped.
-    #[cfg(unix)]
+    let err = inspect::scan(root.path()).unwrap_err();
+    assert!(matches!(err, inspect::Error::NoEventFiles { .. }), "{err}");
+    // ...and a dangling symbolic link is not read but listed as the run's problem.
     std::os::unix::fs::symlink(
         root.path().join("absent"),
         root.path().join("run/events.out.tfevents.link"),
     )
     .unwrap();
-    let err = inspect::scan(root.path()).unwrap_err();
-    assert!(matches!(err, inspect::Error::NoEventFiles { .. }), "{err}");
+    let runs = inspect::scan(root.path()).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].run.as_str(), runs[0].files), ("run", 0));
+    assert_eq!(
+        runs[0].problems,
+        ["events.out.tfevents.link: cannot read: No such file or directory (os error 2)"]
+    );
 }

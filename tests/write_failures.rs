@@ -197,21 +197,21 @@ fn read_only_directory() {
             &["tbtrain: cannot create log directory ", "(os error 30)"],
         );
         assert!(line.contains(&logdir.display().to_string()), "{line}");
-        // ...and in the directory itself no event file can be created.
+        // ...and in the directory itself not even its lock file can be created.
         let line = train_fails(
             Path::new("/"),
             ro.path(),
-            &["tbtrain: cannot create event file ", "(os error 30)"],
+            &["tbtrain: cannot lock log directory ", "(os error 30)"],
         );
         assert!(
-            line.contains(&format!("{}/events.out.tfevents.", ro.path().display())),
+            line.contains(&format!("directory {}: ", ro.path().display())),
             "{line}"
         );
         let e = train_lib(&lesson(ro.path().to_path_buf(), 5)).unwrap_err();
-        match events_error(&e) {
-            inner @ events::Error::CreateFile { path, .. } => {
-                assert_eq!(path.parent(), Some(ro.path()));
-                assert_eq!(os_error(inner), Some(EROFS));
+        match &e {
+            train::Error::Lock(events::LockError::Io { dir, source }) => {
+                assert_eq!(dir, ro.path());
+                assert_eq!(source.raw_os_error(), Some(EROFS));
             }
             other => panic!("{other:?}"),
         }
@@ -232,10 +232,7 @@ fn read_only_directory() {
         train_fails(
             dir.path(),
             Path::new("ro"),
-            &[
-                "tbtrain: cannot create event file ro/events.out.tfevents.",
-                "(os error 13)",
-            ],
+            &["tbtrain: cannot lock log directory ro: ", "(os error 13)"],
         );
         fs::set_permissions(&ro, fs::Permissions::from_mode(0o755)).unwrap();
     }

@@ -8,13 +8,31 @@ use ndarray::{Array1, Array2};
 
 use super::{Dataset, Error};
 
+/// Most columns a row may have. A run's first layer and its decision-boundary lattice
+/// grow with the features, so `train::limits` refuses far fewer (about 116,000 with the
+/// lattice alone); this bounds what reading holds before that check.
+pub const MAX_COLUMNS: usize = 1 << 17;
+/// Most numbers (features and labels) the rows may hold: `train::limits`'s
+/// `MAX_WORKING_FLOATS`, which counts the dataset too.
+pub const MAX_VALUES: usize = 1 << 28;
+
 /// Reads a CSV of feature columns then a 0/1 label. The first row is a header if any of
-/// its fields is not a number. Every row must have the first row's column count.
+/// its fields is not a number. Every row must have the first row's column count. Only a
+/// regular file is read (a FIFO would block), and reading stops at the first row past
+/// [`MAX_COLUMNS`] or [`MAX_VALUES`].
 pub(super) fn load(path: &Path) -> Result<Dataset, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Open {
+    let open_error = |source| Error::Open {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(open_error)?;
+    if !meta.is_file() {
+        return Err(Error::NotAFile {
+            path: path.to_path_buf(),
+            what: crate::special::file_kind(&meta.file_type()),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(open_error)?;
     // Line numbers come from byte offsets (the csv crate's own line count skips blank
     // lines).
     let mut lines = LineCounter::new(&bytes);
@@ -43,6 +61,19 @@ pub(super) fn load(path: &Path) -> Result<Dataset, Error> {
             }
         }
         let line = lines.record_line(record.position().map_or(before, csv::Position::byte));
+        if record.len() > MAX_COLUMNS {
+            return Err(Error::TooManyColumns {
+                path: path.to_path_buf(),
+                line,
+                found: record.len(),
+            });
+        }
+        if features.len().saturating_add(labels.len()) > MAX_VALUES - record.len() {
+            return Err(Error::TooManyValues {
+                path: path.to_path_buf(),
+                line,
+            });
+        }
         if first {
             first = false;
             columns = record.len();

@@ -33,6 +33,28 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The path is a FIFO, a device, a directory or another file that is not a regular
+    /// file: reading it could block forever, or never end.
+    #[error("cannot read {}: {what}, not a regular file", path.display())]
+    NotAFile { path: PathBuf, what: &'static str },
+    /// A row has more columns than any run can hold.
+    #[error(
+        "{}:{line}: {found} columns, more than the {} a run can hold",
+        path.display(),
+        csv_file::MAX_COLUMNS
+    )]
+    TooManyColumns {
+        path: PathBuf,
+        line: u64,
+        found: usize,
+    },
+    /// The rows hold more numbers than any run can hold.
+    #[error(
+        "{}:{line}: the rows so far hold more than {} numbers, more than a run can hold",
+        path.display(),
+        csv_file::MAX_VALUES
+    )]
+    TooManyValues { path: PathBuf, line: u64 },
     /// Reading failed part-way (an I/O error, or text that is not UTF-8).
     #[error("{}:{line}: cannot read: {message}", path.display())]
     Read {

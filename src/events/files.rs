@@ -12,12 +12,29 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::name::{name_seconds, FILE_PREFIX};
+
 /// What a file name must contain for TensorBoard to read the file as an event file.
 pub const TENSORBOARD_MARKER: &str = "tfevents";
 
 /// Whether TensorBoard reads a file of this name as an event file.
 pub fn is_read_by_tensorboard(name: &OsStr) -> bool {
     name.to_string_lossy().contains(TENSORBOARD_MARKER)
+}
+
+/// Whether a file of this name is named by our own rule, `events.out.tfevents.`, ten
+/// digits of seconds and a dot (what [`super::EventWriter`] creates, and what TensorFlow
+/// and tensorboardX create too). Only such files are ever removed (`--overwrite`, an
+/// empty file left by a failed start); any other name holding `tfevents` is someone
+/// else's.
+pub fn is_named_by_our_rule(name: &OsStr) -> bool {
+    let name = name.to_string_lossy();
+    // After the prefix and the ten digits `name_seconds` reads: a dot, then the rest.
+    name_seconds(&name).is_some()
+        && name
+            .get(FILE_PREFIX.len() + 10..)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|rest| !rest.is_empty())
 }
 
 /// The regular files directly in `dir` that TensorBoard reads as event files, sorted by
@@ -55,6 +72,28 @@ mod tests {
         }
         for name in ["events.out", "summary.md", "TFEVENTS"] {
             assert!(!is_read_by_tensorboard(OsStr::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn our_rule_is_the_prefix_ten_digits_and_a_dot() {
+        for name in [
+            "events.out.tfevents.1700000000.host.12.0",
+            "events.out.tfevents.0000000001.h",
+        ] {
+            assert!(is_named_by_our_rule(OsStr::new(name)), "{name}");
+        }
+        for name in [
+            "my.tfevents.backup",
+            "events.out.tfevents.",
+            "events.out.tfevents.170000000.h",
+            "events.out.tfevents.1700000000",
+            "events.out.tfevents.1700000000.",
+            "events.out.tfevents.17000000001.h",
+            "notes-about-tfevents.txt",
+            "x.events.out.tfevents.1700000000.h",
+        ] {
+            assert!(!is_named_by_our_rule(OsStr::new(name)), "{name}");
         }
     }
 

@@ -9,6 +9,7 @@ use std::io;
 use std::path::PathBuf;
 
 pub mod files;
+pub mod lock;
 mod name;
 mod options;
 pub mod reader;
@@ -16,6 +17,7 @@ pub mod record;
 pub mod resume;
 pub mod writer;
 
+pub use lock::{DirLock, LockError};
 pub use reader::EventReader;
 pub use resume::Purge;
 pub use writer::{EventWriter, WriterOptions};

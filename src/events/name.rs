@@ -72,7 +72,7 @@ pub(super) fn create_unique(
 
 /// The seconds field of an event file named by our rule (`events.out.tfevents.` and ten
 /// digits), which tensorboardX and TensorFlow also follow.
-fn name_seconds(name: &str) -> Option<u64> {
+pub(super) fn name_seconds(name: &str) -> Option<u64> {
     let digits = name.strip_prefix(FILE_PREFIX)?.get(..10)?;
     if digits.bytes().all(|b| b.is_ascii_digit()) {
         digits.parse().ok()
@@ -83,7 +83,7 @@ fn name_seconds(name: &str) -> Option<u64> {
 
 /// The host name as it may appear in a file name (no path separators, no control
 /// characters); `localhost` when the system has none.
-fn hostname() -> String {
+pub(super) fn hostname() -> String {
     let clean: String = system_hostname()
         .unwrap_or_default()
         .chars()

@@ -20,10 +20,14 @@ pub(super) fn check_exists(path: &Path) -> Result<fs::Metadata, Error> {
     })
 }
 
-/// One directory's event files (sorted by name) and subdirectories.
+/// One directory's event files (sorted by name) and subdirectories, and what could not
+/// be read there.
 pub(super) struct Listing {
     pub(super) event_files: Vec<PathBuf>,
     subdirs: Vec<(String, PathBuf)>,
+    /// Entries named like event files that are not readable regular files (a FIFO, a
+    /// dangling link), each named; they are not opened (a FIFO would block).
+    pub(super) problems: Vec<String>,
 }
 
 pub(super) fn list_dir(dir: &Path) -> Result<Listing, Error> {
@@ -34,34 +38,68 @@ pub(super) fn list_dir(dir: &Path) -> Result<Listing, Error> {
     let mut listing = Listing {
         event_files: Vec::new(),
         subdirs: Vec::new(),
+        problems: Vec::new(),
     };
     for entry in fs::read_dir(dir).map_err(read_dir_error)? {
         let entry = entry.map_err(read_dir_error)?;
         let path = entry.path();
-        // Follows symbolic links; a dangling link is neither file nor directory.
-        let Ok(meta) = fs::metadata(&path) else {
-            continue;
-        };
         let name = entry.file_name();
+        let event_like = is_read_by_tensorboard(&name);
+        let shown = || name.to_string_lossy().into_owned();
+        // Follows symbolic links.
+        let meta = match fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) => {
+                if event_like {
+                    listing
+                        .problems
+                        .push(format!("{}: cannot read: {e}", shown()));
+                }
+                continue;
+            }
+        };
         if meta.is_dir() {
-            listing
-                .subdirs
-                .push((name.to_string_lossy().into_owned(), path));
-        } else if meta.is_file() && is_read_by_tensorboard(&name) {
+            listing.subdirs.push((shown(), path));
+        } else if event_like && meta.is_file() {
             listing.event_files.push(path);
+        } else if event_like {
+            listing.problems.push(format!(
+                "{}: {}, not a regular file; not read",
+                shown(),
+                crate::special::file_kind(&meta.file_type())
+            ));
         }
     }
     listing.event_files.sort();
+    listing.problems.sort();
     Ok(listing)
 }
 
-/// Every run under `root`: run name -> its event files in name order.
-pub(super) fn discover_runs(root: &Path) -> Result<BTreeMap<String, Vec<PathBuf>>, Error> {
+/// A run's event files in name order, and the problems found while listing it.
+#[derive(Debug, Default)]
+pub(super) struct RunFiles {
+    pub(super) files: Vec<PathBuf>,
+    pub(super) problems: Vec<String>,
+}
+
+/// Every run under `root`: run name -> its event files in name order. A subdirectory
+/// that cannot be listed is a run with that problem; the scan goes on.
+pub(super) fn discover_runs(root: &Path) -> Result<BTreeMap<String, RunFiles>, Error> {
     let meta = check_exists(root)?;
     let mut runs = BTreeMap::new();
     if !meta.is_dir() {
         if root.file_name().is_some_and(is_read_by_tensorboard) {
-            runs.insert(".".to_string(), vec![root.to_path_buf()]);
+            let mut run = RunFiles::default();
+            if meta.is_file() {
+                run.files.push(root.to_path_buf());
+            } else {
+                run.problems.push(format!(
+                    "{}: {}, not a regular file; not read",
+                    root.display(),
+                    crate::special::file_kind(&meta.file_type())
+                ));
+            }
+            runs.insert(".".to_string(), run);
         }
         return Ok(runs);
     }
@@ -74,18 +112,41 @@ pub(super) fn discover_runs(root: &Path) -> Result<BTreeMap<String, Vec<PathBuf>
                 continue;
             }
         }
-        let listing = list_dir(&dir)?;
-        for (name, path) in listing.subdirs {
+        let name = if run.is_empty() {
+            ".".to_string()
+        } else {
+            run.clone()
+        };
+        let listing = match list_dir(&dir) {
+            Ok(listing) => listing,
+            Err(e) if !run.is_empty() => {
+                runs.insert(
+                    name,
+                    RunFiles {
+                        files: Vec::new(),
+                        problems: vec![e.to_string()],
+                    },
+                );
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        for (sub, path) in listing.subdirs {
             let sub = if run.is_empty() {
-                name
+                sub
             } else {
-                format!("{run}/{name}")
+                format!("{run}/{sub}")
             };
             pending.push((sub, path));
         }
-        if !listing.event_files.is_empty() {
-            let name = if run.is_empty() { ".".to_string() } else { run };
-            runs.insert(name, listing.event_files);
+        if !listing.event_files.is_empty() || !listing.problems.is_empty() {
+            runs.insert(
+                name,
+                RunFiles {
+                    files: listing.event_files,
+                    problems: listing.problems,
+                },
+            );
         }
     }
     Ok(runs)

@@ -141,12 +141,15 @@ pub fn scan(path: &Path) -> Result<Vec<RunReport>, Error> {
     }
     Ok(runs
         .into_iter()
-        .map(|(run, files)| {
-            let mut acc = RunAccumulator::default();
-            for file in &files {
+        .map(|(run, found)| {
+            let mut acc = RunAccumulator {
+                problems: found.problems,
+                ..Default::default()
+            };
+            for file in &found.files {
                 acc.read_file(file);
             }
-            acc.into_report(run, files.len())
+            acc.into_report(run, found.files.len())
         })
         .collect())
 }

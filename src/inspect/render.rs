@@ -6,10 +6,13 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{RunReport, TagReport};
+use crate::escape::for_terminal;
 use crate::table::{Align, Table};
 
 /// A human-readable table: per run its files and graph, then one line per tag, then
-/// the problems.
+/// the problems. Everything that came from a file (run names, tags, problems quoting
+/// file content) goes through [`for_terminal`]: it cannot move the cursor or fake a
+/// line.
 pub fn render_text(reports: &[RunReport]) -> String {
     let mut out = String::new();
     for (i, report) in reports.iter().enumerate() {
@@ -19,7 +22,7 @@ pub fn render_text(reports: &[RunReport]) -> String {
         let _ = writeln!(
             out,
             "run {}: {} event file{}, graph: {}",
-            report.run,
+            for_terminal(&report.run),
             report.files,
             if report.files == 1 { "" } else { "s" },
             if report.graph { "yes" } else { "no" }
@@ -32,7 +35,7 @@ pub fn render_text(reports: &[RunReport]) -> String {
         if !report.problems.is_empty() {
             let _ = writeln!(out, "  problems ({}):", report.problems.len());
             for problem in &report.problems {
-                let _ = writeln!(out, "    {problem}");
+                let _ = writeln!(out, "    {}", for_terminal(problem));
             }
         }
     }
@@ -45,7 +48,7 @@ fn render_tags(tags: &[TagReport], out: &mut String) {
     let mut table = Table::new(header.to_vec(), vec![l, l, r, l, l]);
     for t in tags {
         table.push(vec![
-            t.tag.clone(),
+            for_terminal(&t.tag).into_owned(),
             t.kind.to_string(),
             t.count.to_string(),
             format!("{}..{}", t.first_step, t.last_step),

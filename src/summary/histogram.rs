@@ -78,7 +78,11 @@ pub fn bucketize(values: &[f32], buckets: usize) -> HistogramProto {
             // `(x - min) * k / (max - min)` is finite and >= 0, so truncating is `floor`
             // (and the cast cannot wrap); `min` puts the maximum in the last bucket.
             let i = (((f64::from(v) - min) * per_unit) as usize).min(k - 1);
-            let half = if j % 2 == 0 { &mut *even } else { &mut *odd };
+            let half = if j.is_multiple_of(2) {
+                &mut *even
+            } else {
+                &mut *odd
+            };
             if let Some(c) = half.get_mut(i) {
                 *c += 1;
             }

@@ -10,6 +10,7 @@
 //! [`finished_run`] is the one rule of which runs `--resume` keeps, on top of that same
 //! reading ([`read_run`]): a run finished when it completed or diverged.
 
+use crate::escape::for_terminal;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -198,7 +199,9 @@ fn read_hparams_value(value: &summary::Value, session: &mut Session) {
             let mut hparams: Vec<(String, HParamValue)> = start
                 .hparams
                 .into_iter()
-                .filter_map(|(name, v)| Some((name, hparam_value(v)?)))
+                // Names and values are a file's text: made safe for the terminal and
+                // for one line of the summary table.
+                .filter_map(|(name, v)| Some((for_terminal(&name).into_owned(), hparam_value(v)?)))
                 .collect();
             sort_hparams(&mut hparams);
             session.hparams = Some(hparams);
@@ -214,7 +217,7 @@ fn hparam_value(v: prost_types::Value) -> Option<HParamValue> {
     use prost_types::value::Kind;
     match v.kind? {
         Kind::NumberValue(x) => Some(HParamValue::Num(x)),
-        Kind::StringValue(s) => Some(HParamValue::Str(s)),
+        Kind::StringValue(s) => Some(HParamValue::Str(for_terminal(&s).into_owned())),
         Kind::BoolValue(b) => Some(HParamValue::Bool(b)),
         _ => None,
     }

@@ -24,6 +24,7 @@
 //! uninterrupted sweep writes.
 
 use std::collections::HashMap;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
@@ -43,6 +44,7 @@ pub use spec::{Run, SpecError, SweepSpec};
 pub use summary::Summary;
 pub use syntax::{parse_list, Ranges, Shard};
 
+use crate::events::DirLock;
 use crate::{data, inspect, train};
 
 /// What can stop a sweep, or the rebuilding of its summary.
@@ -99,6 +101,15 @@ pub enum Error {
     /// The summary run holds event files that are not a sweep summary (a user's own).
     #[error("{} is not a sweep summary; it is left as it is", path.display())]
     NotASummary { path: PathBuf },
+    /// Another process writes into the sweep's root (one writer per directory).
+    #[error(transparent)]
+    Lock(#[from] crate::events::LockError),
+    /// The sweep's root could not be created.
+    #[error("cannot create log directory {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// `--summarize-only` found nothing to summarise.
     #[error("no sweep runs in {}: no subdirectory holds an hparams session", path.display())]
     NoRuns { path: PathBuf },
@@ -195,18 +206,17 @@ impl Sweep {
     /// runs' are removed by each training) or `resume` (which keeps the runs that
     /// finished, after checking they were made with this sweep's settings, and redoes
     /// the others), and that the datasets of the runs to train load.
+    ///
+    /// The root is locked (alone unsharded, shared by the shards of one sweep) before it
+    /// is checked and for as long as the plan lives: two sweeps started at the same
+    /// instant into one logdir never both write; each run's directory is locked by its
+    /// training.
     pub fn prepare(&self) -> Result<Plan<'_>, Error> {
-        let kept = if self.options.resume {
-            resume::finished_runs(&self.runs)?
-        } else {
-            self.check_unused()?;
-            vec![None; self.runs.len()]
-        };
-        // Every check a single run makes before it creates a file, made for every run to
-        // train before any file exists: the data loads, and the network fits (a
-        // dataset's shape is the same for every seed).
+        // Every check a single run makes before it creates a file, made for every run
+        // before any file exists: the data loads, and the network fits (a dataset's
+        // shape is the same for every seed). Kept runs are checked too (cheap).
         let mut shapes: HashMap<String, (usize, usize)> = HashMap::new();
-        for (run, _) in self.runs.iter().zip(&kept).filter(|(_, k)| k.is_none()) {
+        for run in &self.runs {
             let dataset = run.config.dataset.to_string();
             let (rows, features) = match shapes.get(&dataset) {
                 Some(&shape) => shape,
@@ -227,10 +237,30 @@ impl Sweep {
                 .validate(rows, features)
                 .map_err(|e| Error::Train(train::Error::Config(e)))?;
         }
+        let root = self.logdir();
+        fs::create_dir_all(root).map_err(|source| Error::CreateDir {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        let lock = if self.writes_summary() {
+            DirLock::exclusive(root)?
+        } else {
+            DirLock::shared(root)?
+        };
+        let kept = if self.options.resume {
+            resume::finished_runs(&self.runs)?
+        } else {
+            self.check_unused()?;
+            vec![None; self.runs.len()]
+        };
         if self.writes_summary() && (self.options.overwrite || self.options.resume) {
             disk::remove_summary_events(self.logdir())?;
         }
-        Ok(Plan { sweep: self, kept })
+        Ok(Plan {
+            sweep: self,
+            kept,
+            _lock: lock,
+        })
     }
 
     /// Refuses run directories (and, unsharded, a root) already holding event files,
@@ -238,8 +268,8 @@ impl Sweep {
     fn check_unused(&self) -> Result<(), Error> {
         let mut in_use = Vec::new();
         for run in &self.runs {
-            match train::prepare_logdir(&run.config.logdir, false) {
-                Ok(()) => {}
+            match train::check_logdir(&run.config.logdir, false) {
+                Ok(_) => {}
                 Err(train::Error::LogdirInUse { path }) => in_use.push(path),
                 Err(e) => return Err(e.into()),
             }
@@ -274,6 +304,8 @@ pub struct Plan<'a> {
     sweep: &'a Sweep,
     /// Per run of the shard, in order: the record of a finished run that is kept.
     kept: Vec<Option<RunRecord>>,
+    /// The root's lock, held until the plan has run.
+    _lock: DirLock,
 }
 
 impl Plan<'_> {
@@ -309,10 +341,11 @@ impl Plan<'_> {
     ) -> Result<SweepReport, Error> {
         let sweep = self.sweep;
         let options = sweep.options;
+        let kept_records = self.kept;
         let configs: Vec<train::TrainConfig> = sweep
             .runs
             .iter()
-            .zip(&self.kept)
+            .zip(&kept_records)
             .filter(|(_, kept)| kept.is_none())
             .map(|(r, _)| {
                 let mut c = r.config.clone();
@@ -322,10 +355,10 @@ impl Plan<'_> {
             })
             .collect();
         let mut results = execute(&configs, options.jobs, stop, progress).into_iter();
-        let kept = self.kept();
+        let kept = kept_records.iter().flatten().count();
         let mut records = Vec::new();
         let mut not_started = 0;
-        for (run, kept) in sweep.runs.iter().zip(self.kept) {
+        for (run, kept) in sweep.runs.iter().zip(kept_records) {
             // The results come in the order of the runs to train.
             let record = match kept {
                 Some(record) => Some(record),
@@ -371,6 +404,7 @@ pub fn summarize(logdir: &Path) -> Result<Rebuilt, Error> {
         }
         .into());
     }
+    let _lock = DirLock::exclusive(logdir)?;
     let (records, skipped) = disk::read_records(logdir)?;
     if records.is_empty() {
         return Err(Error::NoRuns {

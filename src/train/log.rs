@@ -70,6 +70,16 @@ impl RunLog {
         })
     }
 
+    /// Writes everything so far to the file.
+    pub(super) fn flush(&mut self) -> Result<(), Error> {
+        Ok(self.writer.flush()?)
+    }
+
+    /// The run's event file.
+    pub(super) fn event_file(&self) -> &std::path::Path {
+        self.writer.event_file()
+    }
+
     /// The step's scalars, in one event (a third of the bytes of one event each).
     pub(super) fn scalars(&mut self, ws: &Workspace, cost: f32, step: u64) -> Result<(), Error> {
         let mut values: Vec<(&str, f32)> = Vec::with_capacity(self.grad_tags.len() + 2);
@@ -155,9 +165,11 @@ impl RunLog {
         match report.outcome {
             Outcome::Completed => {}
             Outcome::Diverged { step } => {
+                let when = if step == 0 { ", before any update" } else { "" };
                 let _ = write!(
                     md,
-                    "\n\n**diverged** at step {step}: the cost was not finite"
+                    "\n\n**diverged** at step {step}{when}: the cost was NaN, infinite or above {}",
+                    super::DIVERGENCE_COST
                 );
             }
             Outcome::Interrupted { step } => {

@@ -42,7 +42,7 @@ pub use config::{
     single_run_experiment, ConfigError, TrainConfig, DEFAULT_FLUSH_INTERVAL, DEFAULT_SEED,
     METRIC_TAGS,
 };
-pub use logdir::prepare_logdir;
+pub use logdir::{check_logdir, claim, fresh_default, RunDir};
 pub use plan::{Budget, Every, LogPlan, Schedule};
 pub use run::train;
 pub use settings::{Setting, Value};
@@ -130,6 +130,16 @@ pub enum Error {
     /// The run directory already holds event files (and replacing them was not asked).
     #[error("{} already holds event files of an earlier run", path.display())]
     LogdirInUse { path: PathBuf },
+    /// Another process writes into the run directory (one writer per directory).
+    #[error(transparent)]
+    Lock(#[from] crate::events::LockError),
+    /// `--overwrite` would have to remove an event file that is not one of ours.
+    #[error(
+        "{} is not named like a tbtrain event file (events.out.tfevents.<seconds>.<...>); \
+         --overwrite removes only those: move it away",
+        path.display()
+    )]
+    NotOurEventFile { path: PathBuf },
     /// The vanishing-gradient picture could not be drawn.
     #[error(transparent)]
     Picture(#[from] vanishing::Error),

@@ -102,7 +102,7 @@ impl Due {
 
     fn at(&self, step: u64) -> bool {
         match self {
-            Due::Period { every, last } => step % every == 0 || step == *last,
+            Due::Period { every, last } => step.is_multiple_of(*every) || step == *last,
             Due::List(steps) => steps.binary_search(&step).is_ok(),
         }
     }

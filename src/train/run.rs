@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::log::RunLog;
-use super::logdir::prepare_logdir;
+use super::logdir::{claim, RunDir};
 use super::plan::LogPlan;
 use super::{
     Error, Outcome, Prediction, Progress, RunReport, TrainConfig, DIVERGENCE_COST, MAX_PREDICTIONS,
@@ -34,7 +34,7 @@ pub fn train(
 ) -> Result<RunReport, Error> {
     config.validate(data.len(), data.features())?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut mlp = Mlp::new(
+    let mlp = Mlp::new(
         &MlpConfig {
             inputs: data.features(),
             width: config.width,
@@ -45,17 +45,63 @@ pub fn train(
         &mut rng,
     )?;
     let batch = config.batch_rows(data.len());
-    let full_batch = batch == data.len();
-    let mut ws = Workspace::new(&mlp, batch)?;
-    let mut opt = Optimizer::new(config.optimizer, &mlp);
+    let ws = Workspace::new(&mlp, batch)?;
+    let opt = Optimizer::new(config.optimizer, &mlp);
     let plan = LogPlan::new(&config.schedule, config.steps);
 
-    prepare_logdir(&config.logdir, config.overwrite)?;
+    let mut dir = claim(&config.logdir, config.overwrite)?;
+    let built = Built {
+        rng,
+        mlp,
+        ws,
+        opt,
+        plan,
+        batch,
+    };
+    let result = run(config, data, stop, progress, &mut dir, built);
+    if result.is_err() {
+        dir.discard_failed();
+    }
+    result
+}
+
+/// What is made before the run directory is claimed.
+struct Built {
+    rng: ChaCha8Rng,
+    mlp: Mlp,
+    ws: Workspace,
+    opt: Optimizer,
+    plan: LogPlan,
+    batch: usize,
+}
+
+/// The run, in its claimed directory.
+fn run(
+    config: &TrainConfig,
+    data: &Dataset,
+    stop: &AtomicBool,
+    progress: &mut dyn Progress,
+    dir: &mut RunDir,
+    built: Built,
+) -> Result<RunReport, Error> {
+    let Built {
+        mut rng,
+        mut mlp,
+        mut ws,
+        mut opt,
+        plan,
+        batch,
+    } = built;
+    let full_batch = batch == data.len();
     let options = WriterOptions {
         flush_interval: config.flush_interval,
         ..Default::default()
     };
     let mut log = RunLog::start(config, data, &mlp, batch, options)?;
+    // The new run has started (its first records are on disk): only now may the files
+    // it replaces go.
+    log.flush()?;
+    dir.started(log.event_file())?;
 
     // Minibatch buffers, made once.
     let mut xb = Array2::<f32>::zeros((batch, data.features()));

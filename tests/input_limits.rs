@@ -1,0 +1,150 @@
+//! Every allocation that grows with the input is counted before any file or directory
+//! is made: a CSV row of millions of columns, a network a million layers deep, a long
+//! dataset with a small batch, each with every log kind on or off, are one line (exit 2
+//! for a too-large network, 1 for a CSV no run can hold) and leave nothing on disk.
+
+mod support;
+
+use std::fs;
+use std::io::Write as _;
+use std::path::Path;
+
+use support::{assert_clean_failure, run, tree};
+
+const LOGS_OFF: &[&str] = &[
+    "--log-every",
+    "0",
+    "--hist-every",
+    "0",
+    "--image-every",
+    "0",
+];
+
+/// A CSV of one header-less row: `columns - 1` zero features then a 1 label.
+fn wide_csv(path: &Path, columns: usize) {
+    let mut f = std::io::BufWriter::new(fs::File::create(path).unwrap());
+    for _ in 0..columns - 1 {
+        f.write_all(b"0,").unwrap();
+    }
+    f.write_all(b"1\n").unwrap();
+    f.flush().unwrap();
+}
+
+#[test]
+fn a_row_of_millions_of_columns_is_one_line_and_makes_no_logdir() {
+    let dir = tempfile::tempdir().unwrap();
+    wide_csv(&dir.path().join("wide.csv"), 3_000_000);
+    for extra in [&[][..], LOGS_OFF] {
+        let mut args = vec!["--dataset", "csv:wide.csv", "--logdir", "run"];
+        args.extend_from_slice(extra);
+        let out = run(dir.path(), &args);
+        assert_clean_failure(
+            "3,000,000 columns",
+            &out,
+            1,
+            &["tbtrain: wide.csv:1: 3000000 columns, more than the 131072 a run can hold"],
+        );
+        assert_eq!(support::stderr(&out).lines().count(), 1);
+        assert_eq!(tree(dir.path()), ["wide.csv"]);
+    }
+    // Under the column limit, the network is still too large: the size limit says so.
+    wide_csv(&dir.path().join("wide.csv"), 130_000);
+    let out = run(
+        dir.path(),
+        &["--dataset", "csv:wide.csv", "--logdir", "run"],
+    );
+    assert_clean_failure(
+        "130,000 columns",
+        &out,
+        2,
+        &["needs about", "more than the limit"],
+    );
+    assert_eq!(tree(dir.path()), ["wide.csv"]);
+}
+
+#[test]
+fn very_deep_narrow_networks_are_refused_before_anything_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    for depth in ["1000000", "100000"] {
+        for extra in [&[][..], LOGS_OFF] {
+            let mut args = vec!["--depth", depth, "--width", "1", "--logdir", "run"];
+            args.extend_from_slice(extra);
+            let out = run(dir.path(), &args);
+            assert_clean_failure(
+                &format!("--depth {depth} {extra:?}"),
+                &out,
+                2,
+                &[
+                    &format!("a network of width 1 and depth {depth}"),
+                    "--depth",
+                ],
+            );
+            // Nor without --logdir (the default run directory is not made either).
+            let out = run(dir.path(), &args[..4]);
+            assert_eq!(out.status.code(), Some(2));
+            assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+        }
+    }
+}
+
+#[test]
+fn a_long_dataset_with_a_small_batch_counts_its_evaluation_buffers() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut f = std::io::BufWriter::new(fs::File::create(dir.path().join("long.csv")).unwrap());
+        for i in 0..4_000_000u32 {
+            f.write_all(if i.is_multiple_of(2) {
+                b"0,1,1\n"
+            } else {
+                b"1,1,0\n"
+            })
+            .unwrap();
+        }
+        f.flush().unwrap();
+    }
+    let out = run(
+        dir.path(),
+        &[
+            "--dataset",
+            "csv:long.csv",
+            "--batch",
+            "4",
+            "--logdir",
+            "run",
+        ],
+    );
+    assert_clean_failure(
+        "4,000,000 rows",
+        &out,
+        2,
+        &["needs about", "use a smaller --width, --depth or --batch"],
+    );
+    assert_eq!(tree(dir.path()), ["long.csv"]);
+    // The same sweep and compare refuse it before anything exists.
+    for args in [
+        &[
+            "sweep",
+            "--dataset",
+            "csv:long.csv",
+            "--batch",
+            "4",
+            "--seeds",
+            "1,2",
+            "--logdir",
+            "sw",
+        ][..],
+        &[
+            "compare",
+            "--dataset",
+            "csv:long.csv",
+            "--batch",
+            "4",
+            "--logdir",
+            "cmp",
+        ],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{}", support::stderr(&out));
+        assert_eq!(tree(dir.path()), ["long.csv"]);
+    }
+}
