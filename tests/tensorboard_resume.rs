@@ -28,7 +28,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tbtrain::events::writer::event_files_in;
+use tbtrain::events::files::event_files;
 use tbtrain::events::{record, WriterOptions};
 use tbtrain::SummaryWriter;
 
@@ -415,7 +415,7 @@ fn a_kill_at_any_stage_of_a_resume_loses_nothing_before_the_step() {
         w.add_scalar("loss", value(2, step), step).unwrap();
     }
     w.close().unwrap();
-    let resumed_file: PathBuf = event_files_in(&whole).unwrap().pop().unwrap();
+    let resumed_file: PathBuf = event_files(&whole).unwrap().pop().unwrap();
     let resumed_bytes = fs::read(&resumed_file).unwrap();
 
     let mut runs: Vec<String> = Vec::new();

@@ -12,6 +12,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::name::{name_seconds, FILE_PREFIX};
+
 /// What a file name must contain for TensorBoard to read the file as an event file.
 pub const TENSORBOARD_MARKER: &str = "tfevents";
 
@@ -27,11 +29,12 @@ pub fn is_read_by_tensorboard(name: &OsStr) -> bool {
 /// else's.
 pub fn is_named_by_our_rule(name: &OsStr) -> bool {
     let name = name.to_string_lossy();
-    let Some(rest) = name.strip_prefix(super::writer::FILE_PREFIX) else {
-        return false;
-    };
-    let bytes = rest.as_bytes();
-    bytes.len() > 11 && bytes[..10].iter().all(u8::is_ascii_digit) && bytes[10] == b'.'
+    // After the prefix and the ten digits `name_seconds` reads: a dot, then the rest.
+    name_seconds(&name).is_some()
+        && name
+            .get(FILE_PREFIX.len() + 10..)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|rest| !rest.is_empty())
 }
 
 /// The regular files directly in `dir` that TensorBoard reads as event files, sorted by

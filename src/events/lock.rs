@@ -180,9 +180,9 @@ fn holder(file: &mut File) -> String {
     "holder unknown".to_string()
 }
 
-/// This machine's name, as the holder's line gives it.
+/// This machine's name, as the holder's line gives it (as event file names give it).
 fn host() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
+    super::name::hostname()
 }
 
 #[cfg(test)]

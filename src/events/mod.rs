@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 pub mod files;
 pub mod lock;
+mod name;
+mod options;
 pub mod reader;
 pub mod record;
 pub mod resume;

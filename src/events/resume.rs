@@ -53,8 +53,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use super::files::event_files;
 use super::reader::{EventReader, Problem};
-use super::writer::event_files_in;
+use super::writer::finite_or_zero;
 use super::Error;
 use crate::proto::{event, session_log, summary, Event, SessionLog, Summary};
 
@@ -87,7 +88,7 @@ impl Purge {
 
     /// Like [`Purge::scan`], also returning every tag the files hold, at any step.
     pub fn scan_with_tags(dir: &Path, step: i64) -> Result<(Purge, BTreeSet<String>), Error> {
-        let files = event_files_in(dir).map_err(|source| Error::ListDir {
+        let files = event_files(dir).map_err(|source| Error::ListDir {
             path: dir.to_path_buf(),
             source,
         })?;
@@ -122,11 +123,7 @@ impl Purge {
         if self.is_empty() {
             return Vec::new();
         }
-        let wall_time = if wall_time.is_finite() {
-            wall_time
-        } else {
-            0.0
-        };
+        let wall_time = finite_or_zero(wall_time);
         let tombstones = Summary {
             value: self.tags.iter().map(|tag| tombstone(tag)).collect(),
         };
@@ -326,7 +323,7 @@ mod tests {
             &events[1..],
             Purge::new(5, ["loss".into()]).events(events[1].wall_time)
         );
-        assert_eq!(event_files_in(dir.path()).unwrap(), [old, new]);
+        assert_eq!(event_files(dir.path()).unwrap(), [old, new]);
     }
 
     #[test]

@@ -1,11 +1,10 @@
 //! The event-file writer: TFRecords of `Event`s into one new file of a run directory, or
 //! into any [`Write`] sink.
 //!
-//! Files are named `events.out.tfevents.<unix seconds>.<hostname>.<pid>.<counter>`, the
-//! name TensorBoard looks for; a file that already exists is never opened for writing
-//! (the counter moves on instead). Both TensorBoard loaders read a run's files in name
-//! order, so a new file is named to sort after every event file already in its directory
-//! (its seconds move past theirs when needed): what it holds is read last.
+//! The new file is named by [`FILE_PREFIX`]'s rule, to sort after every event file
+//! already in its directory (both TensorBoard loaders read a run's files in name order,
+//! so what it holds is read last); a file that already exists is never opened for
+//! writing.
 //!
 //! The first record is the `file_version` event `brain.Event:2`. Records are buffered and
 //! reach the sink when [`EventWriter::flush`] is called, when the flush interval has
@@ -18,131 +17,39 @@
 //! With [`WriterOptions::purge_step`], a writer created in a directory resumes the run
 //! there: see [`super::resume`].
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use prost::Message;
 
+use super::files::event_files;
+use super::name::create_unique;
 use super::resume::Purge;
 use super::{record, Error};
 use crate::proto::{event, Event};
 
+pub use super::name::FILE_PREFIX;
+pub(crate) use super::options::{finite_or_zero, now};
+pub use super::options::{
+    wall_time_now, WriterOptions, DEFAULT_FLUSH_INTERVAL, DEFAULT_QUEUE_BYTES,
+};
+
 /// The `file_version` string of the first event of every file.
 pub const FILE_VERSION: &str = "brain.Event:2";
-/// Prefix of every event file name we create.
-pub const FILE_PREFIX: &str = "events.out.tfevents.";
-/// What makes a file an event file to TensorBoard: its name contains this (both loaders
-/// use this rule).
-pub const EVENT_FILE_INFIX: &str = "tfevents";
-/// Default longest time between two flushes.
-pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(2);
-/// Default bound on the bytes waiting in a non-blocking writer's queue.
-pub const DEFAULT_QUEUE_BYTES: usize = 64 << 20;
 
 const BUFFER_BYTES: usize = 256 * 1024;
-static FILE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// Options for [`EventWriter::with_options`] and
-/// [`SummaryWriter::with_options`](crate::summary::SummaryWriter::with_options).
-///
-/// Build it with struct-update syntax, so new fields keep their defaults:
-///
-/// ```
-/// use std::time::Duration;
-/// use tbtrain::events::WriterOptions;
-///
-/// let options = WriterOptions {
-///     purge_step: Some(500),
-///     flush_interval: Duration::from_secs(1),
-///     ..Default::default()
-/// };
-/// assert!(!options.non_blocking);
-/// ```
-#[derive(Debug, Clone)]
-pub struct WriterOptions {
-    /// Longest time records may stay buffered before a write flushes them.
-    /// `Duration::ZERO` flushes after every record. Measured on [`Self::wall_clock`].
-    pub flush_interval: Duration,
-    /// Appended to the file name (e.g. `.v2`); empty by default.
-    pub filename_suffix: String,
-    /// Resume the run at this step: TensorBoard forgets every point that earlier sessions
-    /// logged in this directory at this step or later (see [`super::resume`]). `None`
-    /// (the default) starts a file that adds to whatever the directory holds.
-    ///
-    /// [`SummaryWriter`](crate::summary::SummaryWriter) applies it to the
-    /// `add_scalars` sub-runs too. [`EventWriter::from_writer`] has no directory to scan
-    /// and ignores it (write a [`Purge`] yourself).
-    pub purge_step: Option<i64>,
-    /// Hand PNG encoding, histogram bucketing and all I/O to a background thread (used by
-    /// [`SummaryWriter`](crate::summary::SummaryWriter); an [`EventWriter`] always writes
-    /// on the caller's thread). The bytes written are the same as without it.
-    pub non_blocking: bool,
-    /// With [`Self::non_blocking`]: most bytes (pixels, values, encoded records) waiting
-    /// for the background thread; a call that would exceed it waits. One item larger
-    /// than the bound is still accepted when the queue is empty.
-    pub queue_bytes: usize,
-    /// The clock events are stamped with, in seconds since the Unix epoch; `None` (the
-    /// default) is the system clock, [`wall_time_now`]. A fixed clock makes files
-    /// reproducible byte for byte.
-    pub wall_clock: Option<fn() -> f64>,
-}
-
-impl Default for WriterOptions {
-    fn default() -> Self {
-        WriterOptions {
-            flush_interval: DEFAULT_FLUSH_INTERVAL,
-            filename_suffix: String::new(),
-            purge_step: None,
-            non_blocking: false,
-            queue_bytes: DEFAULT_QUEUE_BYTES,
-            wall_clock: None,
-        }
+/// The `file_version` event every event file starts with, at `wall_time` (a non-finite
+/// one becomes 0).
+pub fn file_version_event(wall_time: f64) -> Event {
+    Event {
+        wall_time: finite_or_zero(wall_time),
+        step: 0,
+        what: Some(event::What::FileVersion(FILE_VERSION.to_string())),
+        source_metadata: None,
     }
-}
-
-/// Returns the current wall time in seconds since the Unix epoch, always finite.
-pub fn wall_time_now() -> f64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_secs_f64(),
-        Err(_) => 0.0,
-    }
-}
-
-/// The time on `clock` (`None`: the system clock).
-#[inline]
-pub(crate) fn now(clock: Option<fn() -> f64>) -> f64 {
-    match clock {
-        Some(clock) => clock(),
-        None => wall_time_now(),
-    }
-}
-
-/// Whether TensorBoard takes a file called `name` for an event file.
-pub fn is_event_file_name(name: &str) -> bool {
-    name.contains(EVENT_FILE_INFIX)
-}
-
-/// The event files directly in `dir` (by TensorBoard's rule, [`is_event_file_name`]),
-/// sorted by name: the order both loaders read them in. A missing `dir` has none.
-pub fn event_files_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry?;
-        if is_event_file_name(&entry.file_name().to_string_lossy()) && entry.file_type()?.is_file()
-        {
-            files.push(entry.path());
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 /// Writes `Event`s as TFRecords into a sink: a new file of a run directory
@@ -205,7 +112,7 @@ impl EventWriter<File> {
             path: logdir.to_path_buf(),
             source,
         })?;
-        let existing = event_files_in(logdir).map_err(|source| Error::ListDir {
+        let existing = event_files(logdir).map_err(|source| Error::ListDir {
             path: logdir.to_path_buf(),
             source,
         })?;
@@ -253,13 +160,7 @@ impl<W: Write> EventWriter<W> {
             last_header: (0, record::header(0)),
             failure: None,
         };
-        let version = Event {
-            wall_time: finite_or_zero(now(clock)),
-            step: 0,
-            what: Some(event::What::FileVersion(FILE_VERSION.to_string())),
-            source_metadata: None,
-        };
-        writer.write_event(&version)?;
+        writer.write_event(&file_version_event(now(clock)))?;
         writer.flush()?;
         Ok(writer)
     }
@@ -403,95 +304,6 @@ impl<W: Write> Drop for EventWriter<W> {
     }
 }
 
-fn finite_or_zero(x: f64) -> f64 {
-    if x.is_finite() {
-        x
-    } else {
-        0.0
-    }
-}
-
-/// Creates a new, uniquely named event file in `logdir` whose name sorts after every one
-/// of `existing` (the directory's event files) when it can. Never opens an existing file.
-///
-/// With `must_sort_last` (a resume, whose records must be read after the earlier
-/// sessions'), an existing event file that no name of ours can follow is an error.
-fn create_unique(
-    logdir: &Path,
-    suffix: &str,
-    existing: &[PathBuf],
-    must_sort_last: bool,
-) -> Result<(PathBuf, File), Error> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let secs = existing
-        .iter()
-        .filter_map(|p| {
-            p.file_name()
-                .and_then(|n| name_seconds(&n.to_string_lossy()))
-        })
-        .filter(|&s| s >= now)
-        .map(|s| s.saturating_add(1))
-        .fold(now, u64::max);
-    let host = hostname();
-    let pid = std::process::id();
-    let stem = format!("{FILE_PREFIX}{secs:010}.");
-    if must_sort_last {
-        if let Some(last) = existing
-            .iter()
-            .filter_map(|p| p.file_name())
-            .find(|n| n.to_string_lossy().as_ref() >= stem.as_str())
-        {
-            return Err(Error::FileOrder {
-                path: logdir.join(last),
-            });
-        }
-    }
-    loop {
-        let counter = FILE_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("{stem}{host}.{pid}.{counter}{suffix}");
-        let path = logdir.join(name);
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(file) => return Ok((path, file)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && counter < u64::MAX => continue,
-            Err(source) => return Err(Error::CreateFile { path, source }),
-        }
-    }
-}
-
-/// The seconds field of an event file named by our rule (`events.out.tfevents.` and ten
-/// digits), which tensorboardX and TensorFlow also follow.
-fn name_seconds(name: &str) -> Option<u64> {
-    let digits = name.strip_prefix(FILE_PREFIX)?.get(..10)?;
-    if digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse().ok()
-    } else {
-        None
-    }
-}
-
-/// The host name as it may appear in a file name (no path separators).
-fn hostname() -> String {
-    let raw = gethostname::gethostname().to_string_lossy().into_owned();
-    let clean: String = raw
-        .chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if clean.is_empty() {
-        "localhost".to_string()
-    } else {
-        clean
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,12 +355,12 @@ mod tests {
             name.starts_with("events.out.tfevents.9999999991."),
             "{name}"
         );
-        let files = event_files_in(dir.path()).unwrap();
+        let files = event_files(dir.path()).unwrap();
         assert_eq!(files.last().map(PathBuf::as_path), Some(w.path()));
         // And the next one after that.
         let w2 = EventWriter::create(dir.path()).unwrap();
         assert_eq!(
-            event_files_in(dir.path())
+            event_files(dir.path())
                 .unwrap()
                 .last()
                 .map(PathBuf::as_path),
@@ -570,34 +382,6 @@ mod tests {
         assert!(err.to_string().contains("z.tfevents.1"), "{err}");
         // Without a resume, order matters less: the file is made.
         assert!(EventWriter::create(dir.path()).is_ok());
-    }
-
-    #[test]
-    fn name_seconds_reads_our_rule_only() {
-        assert_eq!(
-            name_seconds("events.out.tfevents.1700000000.h.1.0"),
-            Some(1_700_000_000)
-        );
-        assert_eq!(name_seconds("events.out.tfevents.17000.h"), None);
-        assert_eq!(name_seconds("foo.tfevents.1700000000"), None);
-    }
-
-    #[test]
-    fn event_files_follow_tensorboards_rule() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["b.tfevents.1", "a.tfevents", "notes.txt"] {
-            fs::write(dir.path().join(name), b"").unwrap();
-        }
-        fs::create_dir(dir.path().join("sub.tfevents.dir")).unwrap();
-        let names: Vec<String> = event_files_in(dir.path())
-            .unwrap()
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(names, ["a.tfevents", "b.tfevents.1"]);
-        assert!(event_files_in(&dir.path().join("missing"))
-            .unwrap()
-            .is_empty());
     }
 
     #[test]
@@ -692,7 +476,7 @@ mod tests {
         w.close().unwrap();
         let mut expected = Vec::new();
         record::encode_into(
-            &crate::summary::file_version_event(fixed_clock()).encode_to_vec(),
+            &file_version_event(fixed_clock()).encode_to_vec(),
             &mut expected,
         );
         assert_eq!(bytes, expected);

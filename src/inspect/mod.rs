@@ -5,7 +5,8 @@
 //! run's event files in name order through [`EventReader`], and reports per run: how many
 //! files, whether a graph was logged, every tag with its kind, count, step range and last
 //! scalar value, and every problem found in the files with its byte offset.
-//! [`render_text`] and [`render_json`] turn the reports into a table or one JSON object;
+//! [`render_text`] and `render_json` (feature `json`) turn the reports into a table or one
+//! JSON object;
 //! [`last_scalars`] gives one run's final scalar values (the sweep rebuilds its summaries
 //! from them).
 //!
@@ -17,6 +18,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "json")]
 use serde::Serialize;
 
 use crate::events::EventReader;
@@ -26,7 +28,9 @@ mod discover;
 mod render;
 
 use discover::{check_exists, discover_runs, list_dir};
-pub use render::{render_json, render_text};
+#[cfg(feature = "json")]
+pub use render::render_json;
+pub use render::render_text;
 
 /// What [`scan`] and [`last_scalars`] cannot get past. Problems inside event files are
 /// not errors: they are listed in [`RunReport::problems`].
@@ -41,14 +45,19 @@ pub enum Error {
     /// A directory could not be listed.
     #[error("cannot list directory {}: {source}", path.display())]
     ReadDir { path: PathBuf, source: io::Error },
-    /// No file under the path has `tfevents` in its name.
-    #[error("no TensorBoard event files (names containing \"tfevents\") in {}", path.display())]
+    /// No file under the path has `tfevents` in its name
+    /// ([`TENSORBOARD_MARKER`](crate::events::files::TENSORBOARD_MARKER)).
+    #[error(
+        "no TensorBoard event files (names containing \"{}\") in {}",
+        crate::events::files::TENSORBOARD_MARKER,
+        path.display()
+    )]
     NoEventFiles { path: PathBuf },
 }
 
 /// What kind of data a tag holds, by the plugin that would show it.
-#[derive(Debug, Copy, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Copy, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "json", derive(Serialize), serde(rename_all = "lowercase"))]
 pub enum TagKind {
     Scalar,
     Histogram,
@@ -90,7 +99,8 @@ impl fmt::Display for TagKind {
 }
 
 /// One tag of a run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(Serialize))]
 pub struct TagReport {
     pub tag: String,
     pub kind: TagKind,
@@ -105,7 +115,8 @@ pub struct TagReport {
 }
 
 /// One run: a directory holding event files.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "json", derive(Serialize))]
 pub struct RunReport {
     /// Path relative to the scanned path, `/`-separated; `.` for the path itself.
     pub run: String,

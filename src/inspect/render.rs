@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+#[cfg(feature = "json")]
 use serde::Serialize;
 
 use super::{RunReport, TagReport};
@@ -76,6 +77,7 @@ fn format_value(v: f64) -> String {
 
 /// Exactly one JSON object, `{"runs":[...]}`, one entry per [`RunReport`]. Non-finite
 /// scalar values (NaN, infinities) become `null`, since JSON cannot hold them.
+#[cfg(feature = "json")]
 pub fn render_json(reports: &[RunReport]) -> String {
     #[derive(Serialize)]
     struct Output<'a> {
@@ -120,6 +122,7 @@ mod tests {
         }]
     }
 
+    #[cfg(feature = "json")]
     #[test]
     fn json_shape() {
         assert_eq!(

@@ -28,6 +28,7 @@ use crate::proto::hparams::{
 use crate::proto::{summary, Summary, TensorProto, TensorShapeProto};
 
 use super::Error;
+use crate::events::writer::finite_or_zero;
 
 /// Tag of the experiment summary.
 pub const EXPERIMENT_TAG: &str = "_hparams_/experiment";
@@ -179,7 +180,7 @@ pub fn experiment_data(
         });
     }
     let experiment = Experiment {
-        time_created_secs: finite(time_created_secs),
+        time_created_secs: finite_or_zero(time_created_secs),
         hparam_infos,
         metric_infos,
         ..Default::default()
@@ -213,7 +214,7 @@ pub fn session_start_data(
     let start = SessionStartInfo {
         hparams: map,
         group_name: group_name.unwrap_or("").to_string(),
-        start_time_secs: finite(start_time_secs),
+        start_time_secs: finite_or_zero(start_time_secs),
         ..Default::default()
     };
     Ok(plugin_data(h_params_plugin_data::Data::SessionStartInfo(
@@ -235,7 +236,7 @@ pub fn session_start(
 pub fn session_end_data(status: Status, end_time_secs: f64) -> HParamsPluginData {
     plugin_data(h_params_plugin_data::Data::SessionEndInfo(SessionEndInfo {
         status: status as i32,
-        end_time_secs: finite(end_time_secs),
+        end_time_secs: finite_or_zero(end_time_secs),
     }))
 }
 
@@ -359,14 +360,6 @@ fn hparam_info(hp: &HParamSpec) -> Result<HParamInfo, Error> {
         differs: hp.differs,
         ..Default::default()
     })
-}
-
-fn finite(x: f64) -> f64 {
-    if x.is_finite() {
-        x
-    } else {
-        0.0
-    }
 }
 
 #[cfg(test)]

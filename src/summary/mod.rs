@@ -62,6 +62,9 @@ pub use scalar::scalar;
 pub use text::text;
 pub use writer::{scalars_run_name, SummaryWriter};
 
+pub use crate::events::writer::file_version_event;
+use crate::events::writer::finite_or_zero;
+
 /// `ImagePluginData { version: 0, converted_to_tensor: true }`, serialized: the plugin
 /// content both loaders give a legacy `Summary.Image` of their own accord.
 const IMAGE_PLUGIN_CONTENT: [u8; 2] = [0x10, 0x01];
@@ -192,18 +195,6 @@ pub fn event(wall_time: f64, step: i64, summary: Summary) -> Event {
     }
 }
 
-/// The `file_version` event every event file starts with, at `wall_time`.
-pub fn file_version_event(wall_time: f64) -> Event {
-    Event {
-        wall_time: finite_or_zero(wall_time),
-        step: 0,
-        what: Some(event::What::FileVersion(
-            crate::events::writer::FILE_VERSION.to_string(),
-        )),
-        source_metadata: None,
-    }
-}
-
 /// A `Summary` with a single value.
 pub(crate) fn single(
     tag: &str,
@@ -293,14 +284,6 @@ pub(crate) fn plugin_metadata(plugin_name: &str, content: Vec<u8>) -> SummaryMet
         display_name: String::new(),
         summary_description: String::new(),
         data_class: 0,
-    }
-}
-
-fn finite_or_zero(x: f64) -> f64 {
-    if x.is_finite() {
-        x
-    } else {
-        0.0
     }
 }
 
