@@ -29,6 +29,9 @@ use libtest_mimic::{Arguments, Completion, Conclusion, Failed};
 pub const REQUIRE_TENSORBOARD_ENV: &str = "TBTRAIN_REQUIRE_TENSORBOARD";
 /// Environment variable that turns a missing browser from an ignored test into a failure.
 pub const REQUIRE_BROWSER_ENV: &str = "TBTRAIN_REQUIRE_BROWSER";
+/// Environment variable that turns a tmpfs that cannot be mounted from an ignored test
+/// into a failure.
+pub const REQUIRE_TMPFS_ENV: &str = "TBTRAIN_REQUIRE_TMPFS";
 
 /// Something a test needs from the machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +44,8 @@ pub enum Need {
     /// `node`, playwright-core installed in `scripts/browser` and Chromium: what the
     /// browser driver's own probe (`scripts/browser/check.js --probe`) asks for.
     Browser,
+    /// `mount -t tmpfs` works (root, with the right to mount): a small file system to fill.
+    Tmpfs,
 }
 
 impl Need {
@@ -49,6 +54,7 @@ impl Need {
         match self {
             Need::TensorBoard | Need::PythonWriters => REQUIRE_TENSORBOARD_ENV,
             Need::Browser => REQUIRE_BROWSER_ENV,
+            Need::Tmpfs => REQUIRE_TMPFS_ENV,
         }
     }
 
@@ -63,10 +69,12 @@ impl Need {
         static TENSORBOARD: OnceLock<Option<String>> = OnceLock::new();
         static PYTHON_WRITERS: OnceLock<Option<String>> = OnceLock::new();
         static BROWSER: OnceLock<Option<String>> = OnceLock::new();
+        static TMPFS: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Need::TensorBoard => TENSORBOARD.get_or_init(tensorboard_missing),
             Need::PythonWriters => PYTHON_WRITERS.get_or_init(python_writers_missing),
             Need::Browser => BROWSER.get_or_init(browser_missing),
+            Need::Tmpfs => TMPFS.get_or_init(tmpfs_missing),
         }
         .clone()
     }
@@ -109,6 +117,29 @@ fn python_writers_missing() -> Option<String> {
         "needs tensorboardX, tensorboard and numpy in {}: {why}; {fix}",
         python.display()
     ))
+}
+
+fn tmpfs_missing() -> Option<String> {
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(e) => return Some(format!("needs a tmpfs: cannot make a directory ({e})")),
+    };
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(dir.path())
+        .output();
+    match mounted {
+        Ok(out) if out.status.success() => {
+            let _ = Command::new("umount").arg("-l").arg(dir.path()).status();
+            None
+        }
+        Ok(out) => Some(format!(
+            "needs to mount a tmpfs (root with the right to mount; in Docker, --privileged): \
+             `mount -t tmpfs` said: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Some(format!("needs to mount a tmpfs: cannot run mount ({e})")),
+    }
 }
 
 /// The browser driver's directory, `scripts/browser`.
