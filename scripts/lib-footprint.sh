@@ -7,6 +7,9 @@
 #
 #   scripts/lib-footprint.sh                     count; fail above MAX_CRATES
 #   scripts/lib-footprint.sh --build             also build the crate from clean, timed
+#   scripts/lib-footprint.sh --test              also run its test: it writes every kind of
+#                                                summary, reads the file back with the
+#                                                library's reader and scans it with inspect
 #   scripts/lib-footprint.sh --default-features  the same with the default features (for
 #                                                comparison: no limit applies)
 #
@@ -18,13 +21,15 @@ set -euo pipefail
 MAX_CRATES=30
 
 build=""
+test=""
 features="default-features = false"
 for arg in "$@"; do
     case "$arg" in
         --build) build=yes ;;
+        --test) test=yes ;;
         --default-features) features="" ;;
         *)
-            echo "usage: $0 [--build] [--default-features]" >&2
+            echo "usage: $0 [--build] [--test] [--default-features]" >&2
             exit 2
             ;;
     esac
@@ -56,6 +61,51 @@ pub fn log(logdir: &std::path::Path) -> Result<(), tbtrain::summary::Error> {
     writer.close()
 }
 EOF
+mkdir "$work/tests"
+cat >"$work/tests/roundtrip.rs" <<'EOF'
+//! The library as a downstream crate uses it: write, read back, scan.
+use tbtrain::proto::event::What;
+use tbtrain::proto::summary::value::Value;
+
+#[test]
+fn writes_reads_and_scans() {
+    let logdir = std::env::temp_dir().join(format!("tbtrain-downstream-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&logdir);
+    let run = logdir.join("run");
+    let mut w = tbtrain::SummaryWriter::new(&run).unwrap();
+    for step in 0..10 {
+        w.add_scalar("loss", 1.0 / (1.0 + step as f32), step).unwrap();
+    }
+    w.add_histogram("weights", &[0.1, -0.3, 0.7], 9).unwrap();
+    w.add_image("red", &[255u8, 0, 0].repeat(4), 2, 2, 9).unwrap();
+    w.add_text("notes", "done", 9).unwrap();
+    w.close().unwrap();
+
+    let files: Vec<_> = std::fs::read_dir(&run).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mut losses = Vec::new();
+    for event in tbtrain::EventReader::open(&files[0]).unwrap() {
+        if let Some(What::Summary(summary)) = event.unwrap().1.what {
+            for value in summary.value.iter().filter(|v| v.tag == "loss") {
+                if let Some(Value::SimpleValue(x)) = value.value {
+                    losses.push(x);
+                }
+            }
+        }
+    }
+    assert_eq!(losses.len(), 10);
+    assert_eq!(losses[9], 0.1);
+
+    let runs = tbtrain::inspect::scan(&logdir).unwrap();
+    assert_eq!(runs.len(), 1);
+    let tags: Vec<&str> = runs[0].tags.iter().map(|t| t.tag.as_str()).collect();
+    for tag in ["loss", "weights", "red", "notes"] {
+        assert!(tags.contains(&tag), "{tags:?}");
+    }
+    assert!(runs[0].problems.is_empty(), "{:?}", runs[0].problems);
+    std::fs::remove_dir_all(&logdir).unwrap();
+}
+EOF
 cp "$repo_root/Cargo.lock" "$work/Cargo.lock"
 
 # `--prefix none` prints one crate a line; a crate met again is marked `(*)`, a
@@ -81,6 +131,16 @@ if [ -n "$build" ]; then
     end="$(date +%s.%N)"
     awk -v s="$start" -v e="$end" -v load="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" \
         'BEGIN { printf "clean debug build of the downstream crate: %.1f s (load average %s)\n", e - s, load }'
+fi
+
+if [ -n "$test" ]; then
+    export CARGO_TARGET_DIR="$work/target"
+    if ! (cd "$work" && cargo test -q >"$work/test.log" 2>&1); then
+        cat "$work/test.log" >&2
+        echo "error: the downstream crate's test failed" >&2
+        exit 1
+    fi
+    grep -E "^test result" "$work/test.log" | sed 's/^/downstream crate: /'
 fi
 
 if [ -n "$features" ] && [ "$count" -gt "$MAX_CRATES" ]; then
