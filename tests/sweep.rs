@@ -591,13 +591,7 @@ fn check_tensorboard(logdir: &Path, names: &[String], load_fast: bool) {
 
     // A session's end is the last thing in its file: wait until every one is read.
     tb.wait_until("12 sessions with an end status", DEFAULT_TIMEOUT, |tb| {
-        let groups = tb.hparams_session_groups();
-        let ended = groups["sessionGroups"].as_array().map_or(0, |g| {
-            g.iter()
-                .flat_map(|g| g["sessions"].as_array().cloned().unwrap_or_default())
-                .filter(|s| s["status"] != "STATUS_UNKNOWN")
-                .count()
-        });
+        let ended = sessions_where(tb, |status| status != "STATUS_UNKNOWN");
         (ended == 12).then_some(())
     });
     // One group per configuration (the run name without its seed), its seeds inside.
@@ -643,6 +637,17 @@ fn check_tensorboard(logdir: &Path, names: &[String], load_fast: bool) {
 
     let problems = tb.server_log_problems();
     assert!(problems.is_empty(), "{label}: {problems:#?}");
+}
+
+/// How many HParams sessions TensorBoard serves whose status passes `keep`.
+fn sessions_where(tb: &TensorBoard, keep: impl Fn(&Value) -> bool) -> usize {
+    let groups = tb.hparams_session_groups();
+    groups["sessionGroups"].as_array().map_or(0, |g| {
+        g.iter()
+            .flat_map(|g| g["sessions"].as_array().cloned().unwrap_or_default())
+            .filter(|s| keep(&s["status"]))
+            .count()
+    })
 }
 
 /// `act=relu,depth=11,seed=3` -> ("relu", 11.0, 3.0).
@@ -692,13 +697,7 @@ fn check_comparison(logdir: &Path, load_fast: bool) {
     tb.wait_for_runs(&["relu", "sigmoid"], DEFAULT_TIMEOUT);
     let label = tb.label();
     tb.wait_until("2 sessions with an end status", DEFAULT_TIMEOUT, |tb| {
-        let groups = tb.hparams_session_groups();
-        let ended = groups["sessionGroups"].as_array().map_or(0, |g| {
-            g.iter()
-                .flat_map(|g| g["sessions"].as_array().cloned().unwrap_or_default())
-                .filter(|s| s["status"] == "STATUS_SUCCESS")
-                .count()
-        });
+        let ended = sessions_where(tb, |status| status == "STATUS_SUCCESS");
         (ended == 2).then_some(())
     });
     let experiment = tb.hparams_experiment();

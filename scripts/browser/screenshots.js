@@ -19,15 +19,23 @@ const MARGIN = 16;
 const open = (browser, route, width, height) => tb.open(browser, base, route, { width, height });
 const settle = (page) => tb.settle(page);
 
-// Saves the page's full width from the top down to the bottom of `locator`'s elements,
-// so TensorBoard's header (which tab this is) stays in the picture.
-async function shoot(page, locator, name) {
+// The bounding boxes of `locator`'s elements (scrolled into view first when `scroll`);
+// an error naming the picture when there is none.
+async function boxesOf(locator, name, scroll) {
   const boxes = [];
   for (const el of await locator.all()) {
+    if (scroll) await el.scrollIntoViewIfNeeded();
     const b = await el.boundingBox();
     if (b) boxes.push(b);
   }
   if (boxes.length === 0) throw new Error(name + ': nothing to frame');
+  return boxes;
+}
+
+// Saves the page's full width from the top down to the bottom of `locator`'s elements,
+// so TensorBoard's header (which tab this is) stays in the picture.
+async function shoot(page, locator, name) {
+  const boxes = await boxesOf(locator, name, false);
   const vp = page.viewportSize();
   const bottom = Math.min(vp.height, Math.max(...boxes.map(b => b.y + b.height)) + MARGIN);
   await page.screenshot({ path: path.join(outDir, name), clip: { x: 0, y: 0, width: vp.width, height: bottom } });
@@ -37,13 +45,7 @@ async function shoot(page, locator, name) {
 
 // Saves the union of `locator`'s elements with a margin: for cards far down a page.
 async function shootCrop(page, locator, name) {
-  const boxes = [];
-  for (const el of await locator.all()) {
-    await el.scrollIntoViewIfNeeded();
-    const b = await el.boundingBox();
-    if (b) boxes.push(b);
-  }
-  if (boxes.length === 0) throw new Error(name + ': nothing to frame');
+  const boxes = await boxesOf(locator, name, true);
   const vp = page.viewportSize();
   const x = Math.max(0, Math.min(...boxes.map(b => b.x)) - MARGIN);
   const y = Math.max(0, Math.min(...boxes.map(b => b.y)) - MARGIN);
