@@ -174,10 +174,11 @@ fn report_process(label: &str, samples: &[Sample], target: Duration) {
     );
 }
 
-/// The parts of one `decision_boundary` image: the model on the 48x48 lattice, the
-/// 192x192 picture, its PNG encoding.
+/// The parts of one `decision_boundary` image: the model on the 48x48 lattice (a
+/// lattice row at a time, as training draws it), the 192x192 picture, its PNG encoding.
 fn image_parts() {
     use tbtrain::train::boundary;
+    let data = data::xor();
     let mlp = Mlp::new(
         &MlpConfig {
             inputs: 2,
@@ -189,12 +190,10 @@ fn image_parts() {
         &mut ChaCha8Rng::seed_from_u64(1),
     )
     .expect("mlp");
-    let plane = [-0.5, 1.5, -0.5, 1.5];
-    let n = boundary::GRID * boundary::GRID;
-    let lattice = ndarray::Array2::from_shape_vec((n, 2), boundary::lattice(plane, boundary::GRID))
-        .expect("lattice");
-    let labels = ndarray::Array1::<f32>::zeros(n);
-    let mut ws = Workspace::new(&mlp, n).expect("workspace");
+    let plane = data.plane();
+    let mut painter = boundary::Painter::new(&data, &mlp)
+        .expect("painter")
+        .expect("two features");
     let per = |mut f: Box<dyn FnMut() + '_>| {
         f();
         let t0 = Instant::now();
@@ -204,15 +203,9 @@ fn image_parts() {
         t0.elapsed() / 20
     };
     let forward = per(Box::new(|| {
-        black_box(
-            ws.forward(&mlp, lattice.view(), labels.view())
-                .expect("lattice"),
-        );
+        black_box(painter.probabilities(&mlp).expect("lattice"));
     }));
-    let predict = per(Box::new(|| {
-        black_box(mlp.predict(lattice.view()).expect("lattice"));
-    }));
-    let probs = mlp.predict(lattice.view()).expect("lattice").to_vec();
+    let probs = painter.probabilities(&mlp).expect("lattice");
     let render = per(Box::new(|| {
         black_box(boundary::render(
             &probs,
@@ -228,9 +221,8 @@ fn image_parts() {
         black_box(tbtrain::summary::image::encode_png(&rgb, size, size).expect("png"));
     }));
     println!(
-        "    one image: lattice forward {:.0} us (Mlp::predict {:.0} us), render {:.0} us, PNG encode {:.0} us",
+        "    one image: lattice forward {:.0} us, render {:.0} us, PNG encode {:.0} us",
         forward.as_secs_f64() * 1e6,
-        predict.as_secs_f64() * 1e6,
         render.as_secs_f64() * 1e6,
         png.as_secs_f64() * 1e6
     );

@@ -6,7 +6,7 @@
 //! for 0.5, red for 1. A collapsed network therefore shows a flat grey field; one that
 //! learned XOR shows the checkerboard. The training points are drawn on top in their label's colour.
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array2, Axis};
 
 use crate::data::Dataset;
 use crate::nn::{self, Mlp, Workspace};
@@ -141,14 +141,15 @@ fn draw_disc(rgb: &mut [u8], size: usize, cx: f32, cy: f32, r: f32, fill: [u8; 3
     }
 }
 
-/// Draws a network's decision boundary over its dataset's plane, evaluating the model
-/// on the lattice through a [`Workspace`] made once (no allocation per picture but the
-/// picture itself).
+/// Draws a network's decision boundary over its dataset's plane. The model is evaluated
+/// one lattice row at a time through a [`Workspace`] made once for [`GRID`] points: its
+/// buffers stay small enough for the CPU's nearest cache, and a picture allocates
+/// nothing but its probabilities and pixels.
 #[derive(Debug)]
 pub struct Painter {
+    /// The [`lattice`] points, `[GRID * GRID, 2]`, row by row.
     lattice: Array2<f32>,
-    /// Labels for the lattice's forward pass (its cost is not used).
-    labels: Array1<f32>,
+    /// Buffers for one lattice row.
     ws: Workspace,
     plane: [f32; 4],
     points: Vec<Point>,
@@ -175,20 +176,28 @@ impl Painter {
             })
             .collect();
         Ok(Some(Painter {
-            ws: Workspace::new(mlp, GRID * GRID)?,
-            labels: Array1::zeros(GRID * GRID),
+            ws: Workspace::new(mlp, GRID)?,
             lattice,
             plane,
             points,
         }))
     }
 
+    /// `mlp`'s output at every [`lattice`] point, row by row (an error only for a network
+    /// other than the one the painter was made for).
+    pub fn probabilities(&mut self, mlp: &Mlp) -> Result<Vec<f32>, nn::Error> {
+        let mut probs = Vec::with_capacity(GRID * GRID);
+        for row in self.lattice.axis_chunks_iter(Axis(0), GRID) {
+            self.ws.predict(mlp, row)?;
+            probs.extend(self.ws.output());
+        }
+        Ok(probs)
+    }
+
     /// The picture of `mlp`'s output now: [`SIZE`] x [`SIZE`] RGB pixels (an error only
     /// for a network other than the one the painter was made for).
     pub fn paint(&mut self, mlp: &Mlp) -> Result<Vec<u8>, nn::Error> {
-        self.ws
-            .forward(mlp, self.lattice.view(), self.labels.view())?;
-        let probs: Vec<f32> = self.ws.output().to_vec();
+        let probs = self.probabilities(mlp)?;
         Ok(render(&probs, GRID, self.plane, &self.points, SIZE))
     }
 }
@@ -290,5 +299,31 @@ mod tests {
         assert_eq!(&img[..3], &[59, 76, 192]);
         assert_eq!(&img[3..6], &[221, 221, 221]);
         assert_eq!(&img[6..9], &[180, 4, 38]);
+    }
+
+    #[test]
+    fn painter_rows_give_the_outputs_of_the_whole_lattice_at_once() {
+        use rand::SeedableRng;
+        let data = crate::data::xor();
+        let config = nn::MlpConfig {
+            inputs: 2,
+            width: 5,
+            depth: 11,
+            hidden: nn::Activation::Relu,
+            init: nn::Init::Uniform,
+        };
+        let mlp = Mlp::new(&config, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let mut painter = Painter::new(&data, &mlp).unwrap().unwrap();
+        let probs = painter.probabilities(&mlp).unwrap();
+        let whole = mlp.predict(painter.lattice.view()).unwrap();
+        assert_eq!(probs.len(), GRID * GRID);
+        assert_eq!(probs, whole.to_vec());
+        // Another shape of network is refused.
+        let other = Mlp::new(
+            &nn::MlpConfig { depth: 3, ..config },
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(3),
+        )
+        .unwrap();
+        assert!(painter.probabilities(&other).is_err());
     }
 }
