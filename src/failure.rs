@@ -80,6 +80,9 @@ impl From<train::Error> for Failure {
         match e {
             train::Error::Config(e) => e.into(),
             train::Error::LogdirInUse { .. } => Failure::data(format!("{e}; {LOGDIR_HINT}")),
+            train::Error::NotOurEventFile { .. } => {
+                Failure::data(format!("{e}; --overwrite removes only those: move it away"))
+            }
             other => Failure::data(other),
         }
     }

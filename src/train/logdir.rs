@@ -217,8 +217,7 @@ mod tests {
             Err(e @ Error::NotOurEventFile { .. }) => assert_eq!(
                 e.to_string(),
                 format!(
-                    "{} is not named like a tbtrain event file (events.out.tfevents.<seconds>.<...>); \
-                     --overwrite removes only those: move it away",
+                    "{} is not named like a tbtrain event file (events.out.tfevents.<seconds>.<...>)",
                     dir.path().join("my.tfevents.backup").display()
                 )
             ),

@@ -133,10 +133,10 @@ pub enum Error {
     /// Another process writes into the run directory (one writer per directory).
     #[error(transparent)]
     Lock(#[from] crate::events::LockError),
-    /// `--overwrite` would have to remove an event file that is not one of ours.
+    /// Replacing the run's files (`TrainConfig::overwrite`) would have to remove an
+    /// event file that is not one of ours.
     #[error(
-        "{} is not named like a tbtrain event file (events.out.tfevents.<seconds>.<...>); \
-         --overwrite removes only those: move it away",
+        "{} is not named like a tbtrain event file (events.out.tfevents.<seconds>.<...>)",
         path.display()
     )]
     NotOurEventFile { path: PathBuf },
