@@ -13,8 +13,9 @@
 //!
 //! Floors on the 2-core reference machine: at least 500,000 steps/s without logging
 //! (the bare step), the whole release process of one seed's run under 40 ms, the debug
-//! one under 2 s. Wall times on a shared
-//! machine include waiting for a CPU, so CPU times are printed beside them.
+//! one under 2 s. Wall times on a shared machine include waiting for a CPU, so CPU
+//! times are printed beside them: the whole process's, every thread's (a run draws its
+//! pictures on a second thread, so its wall time can be below its CPU time).
 //!
 //! Run with `cargo bench --bench train` (`-- --quick` skips (d)).
 
@@ -36,24 +37,27 @@ const ROUNDS: usize = 7;
 /// Spawns of each binary.
 const SPAWNS: usize = 10;
 
-/// Nanoseconds this thread has run on a CPU (Linux `schedstat`), if available.
-fn thread_cpu() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(Duration::from_nanos(
-        text.split_whitespace().next()?.parse().ok()?,
-    ))
+/// User + system CPU time of this process so far, every thread's (training draws its
+/// pictures on a second thread).
+fn process_cpu() -> Option<Duration> {
+    rusage(libc::RUSAGE_SELF)
 }
 
 /// User + system CPU time of the terminated children waited for so far.
 fn children_cpu() -> Duration {
+    rusage(libc::RUSAGE_CHILDREN).unwrap_or_default()
+}
+
+/// User + system CPU time of `who` (`RUSAGE_SELF` or `RUSAGE_CHILDREN`).
+fn rusage(who: libc::c_int) -> Option<Duration> {
     // SAFETY: getrusage only writes the struct it is given.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let rc = unsafe { libc::getrusage(who, &mut usage) };
     if rc != 0 {
-        return Duration::ZERO;
+        return None;
     }
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+    Some(tv(usage.ru_utime) + tv(usage.ru_stime))
 }
 
 /// One timing: wall and (if known) CPU time.
@@ -92,11 +96,11 @@ fn time_rounds(mut run: impl FnMut()) -> Vec<Sample> {
     run();
     (0..ROUNDS)
         .map(|_| {
-            let cpu0 = thread_cpu();
+            let cpu0 = process_cpu();
             let t0 = Instant::now();
             run();
             let wall = t0.elapsed();
-            let cpu = cpu0.zip(thread_cpu()).map(|(a, b)| b.saturating_sub(a));
+            let cpu = cpu0.zip(process_cpu()).map(|(a, b)| b.saturating_sub(a));
             Sample { wall, cpu }
         })
         .collect()

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::pictures::Pictures;
 use super::result::RunResult;
 use super::{boundary, graph, tags, vanishing, Error, Outcome, RunReport, TrainConfig};
 use crate::data::Dataset;
@@ -18,8 +19,8 @@ pub(super) struct RunLog {
     writer: SummaryWriter,
     grad_tags: Vec<String>,
     hist_tags: Vec<[String; 4]>,
-    /// The decision-boundary picture, for two-feature data.
-    painter: Option<boundary::Painter>,
+    /// The pictures, drawn on a thread of their own.
+    pictures: Pictures,
     /// Reused buffer for histogram values.
     scratch: Vec<f32>,
 }
@@ -65,7 +66,7 @@ impl RunLog {
             writer,
             grad_tags,
             hist_tags,
-            painter: boundary::Painter::new(data, mlp)?,
+            pictures: Pictures::new(boundary::Painter::new(data, mlp)?),
             scratch: Vec::new(),
         })
     }
@@ -119,30 +120,22 @@ impl RunLog {
     }
 
     /// The pictures: the decision boundary (for two-feature data) and every layer's
-    /// gradient norm now (`now`) beside step 0's (`start`).
+    /// gradient norm now (`now`) beside step 0's (`start`), handed to the drawing
+    /// thread; those it has finished are written now.
     pub(super) fn images(
         &mut self,
         mlp: &Mlp,
-        now: &[f32],
+        now: Vec<f32>,
         start: &[f32],
         step: u64,
     ) -> Result<(), Error> {
-        if let Some(painter) = &mut self.painter {
-            let rgb = painter.paint(mlp)?;
-            let size = boundary::SIZE as u32;
-            self.writer
-                .add_image(tags::DECISION_BOUNDARY, &rgb, size, size, step as i64)?;
-        }
-        let rgb = vanishing::render(now, start, step)?;
-        let (width, height) = (vanishing::WIDTH, vanishing::HEIGHT);
-        self.writer
-            .add_image(tags::VANISHING_GRADIENT, &rgb, width, height, step as i64)?;
-        Ok(())
+        self.pictures.draw(&mut self.writer, mlp, now, start, step)
     }
 
-    /// Writes the end of the run: the predictions text, the final values, the hparams
-    /// session's end, and closes the file.
+    /// Writes the end of the run: the pictures still being drawn, the predictions text,
+    /// the final values, the hparams session's end, and closes the file.
     pub(super) fn finish(mut self, report: &RunReport) -> Result<(), Error> {
+        self.pictures.finish(&mut self.writer)?;
         let last_step = report.steps_done.saturating_sub(1) as i64;
         let mut md =
             String::from("| input | hypothesis | predicted | label |\n|---|---|---|---|\n");

@@ -12,8 +12,9 @@
 //! - [`settings`]: the table of training settings that the command line, sweeps, run
 //!   names and HParams share;
 //! - [`plan`]: which steps log what;
-//! - `run`: the loop itself ([`train()`]); `log`: what each tag holds; [`result`]: the run's
-//!   result as programs read it back;
+//! - `run`: the loop itself ([`train()`]); `log`: what each tag holds; `pictures`: the
+//!   thread that draws the pictures; [`result`]: the run's result as programs read it
+//!   back;
 //! - [`logdir`]: the run directory check;
 //! - [`graph`], [`boundary`], [`vanishing`]: the Graphs tab's graph, the
 //!   decision-boundary picture and the vanishing-gradient picture and table;
@@ -26,6 +27,7 @@ pub mod graph;
 pub mod limits;
 mod log;
 pub mod logdir;
+mod pictures;
 pub mod plan;
 pub mod result;
 mod run;
@@ -143,6 +145,12 @@ pub enum Error {
     /// The vanishing-gradient picture could not be drawn.
     #[error(transparent)]
     Picture(#[from] vanishing::Error),
+    /// The thread drawing the pictures ended without a reason (it panicked: a bug).
+    #[error("the thread drawing the pictures stopped unexpectedly")]
+    PictureThread,
+    /// The thread drawing the pictures could not be started.
+    #[error("cannot start the thread that draws the pictures: {0}")]
+    PictureThreadStart(#[source] std::io::Error),
     /// The run's result could not be encoded (a broken invariant: it is plain data).
     #[error("cannot encode the run's result: {0}")]
     Result(String),

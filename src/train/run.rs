@@ -147,7 +147,7 @@ fn run(
             log.internals(&ws, step)?;
         }
         if plan.images(step) {
-            log.images(&mlp, &grad_norms(&ws, depth), &grad_norms_start, step)?;
+            log.images(&mlp, grad_norms(&ws, depth), &grad_norms_start, step)?;
         }
         progress.step(step, cost);
     }
