@@ -121,6 +121,14 @@ pub enum Error {
         /// Height in pixels.
         height: u32,
     },
+    /// Bytes given as a PNG do not start like one (its signature and `IHDR` header).
+    #[error(
+        "image {tag:?}: not a PNG (it does not start with the PNG signature and an IHDR header)"
+    )]
+    NotPng {
+        /// The image's tag.
+        tag: String,
+    },
     /// The PNG encoder failed.
     #[error("image {tag:?}: PNG encoding failed: {source}")]
     Png {

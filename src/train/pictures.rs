@@ -1,13 +1,13 @@
 //! The run's pictures, drawn on a thread of their own.
 //!
-//! One picture step costs about 0.6 ms of drawing: the network over the decision
-//! boundary's lattice, that picture, and the vanishing-gradient chart. That is a fifth
-//! of a default run, and none of it is needed by the next training step. So the loop
-//! hands a copy of what a picture shows (the network's parameters, this step's and step
-//! 0's gradient norms: a few hundred floats) to a drawing thread and goes on training;
-//! the pixels come back through a channel and are written by the loop's own
-//! [`SummaryWriter`], which alone touches the event file. The thread starts with the
-//! first picture, so a run that draws none starts none.
+//! One picture step costs about 0.8 ms: the network over the decision boundary's
+//! lattice, that picture, the vanishing-gradient chart, and their PNG encodings. That
+//! is a quarter of a default run, and none of it is needed by the next training step.
+//! So the loop hands a copy of what a picture shows (the network's parameters, this
+//! step's and step 0's gradient norms: a few hundred floats) to a drawing thread and
+//! goes on training; the PNGs come back through a channel and are written by the loop's
+//! own [`SummaryWriter`], which alone touches the event file. The thread starts with
+//! the first picture, so a run that draws none starts none.
 //!
 //! Pictures are drawn and written in the order they were asked for, so each image
 //! tag's steps stay in order, as TensorBoard needs. Where they fall among the other
@@ -21,7 +21,7 @@ use std::thread::{self, JoinHandle};
 
 use super::{boundary, tags, vanishing, Error};
 use crate::nn::Mlp;
-use crate::summary::SummaryWriter;
+use crate::summary::{image, SummaryWriter};
 
 /// What one picture step shows.
 struct Request {
@@ -32,7 +32,7 @@ struct Request {
     start: Vec<f32>,
 }
 
-/// One picture step's pixels (RGB).
+/// One picture step's pictures, encoded as PNG.
 struct Drawn {
     step: u64,
     /// [`boundary::SIZE`] squared; none without two features.
@@ -175,13 +175,19 @@ fn start_worker(mut painter: Option<boundary::Painter>) -> Result<Worker, Error>
     })
 }
 
-/// Draws one request's pictures.
+/// Draws one request's pictures and encodes them.
 fn paint(painter: Option<&mut boundary::Painter>, request: &Request) -> Result<Drawn, Error> {
     let boundary = match painter {
-        Some(painter) => Some(painter.paint(&request.mlp)?),
+        Some(painter) => {
+            let rgb = painter.paint(&request.mlp)?;
+            let size = boundary::SIZE as u32;
+            Some(image::encode(tags::DECISION_BOUNDARY, &rgb, size, size)?)
+        }
         None => None,
     };
-    let vanishing = vanishing::render(&request.now, &request.start, request.step)?;
+    let rgb = vanishing::render(&request.now, &request.start, request.step)?;
+    let (width, height) = (vanishing::WIDTH, vanishing::HEIGHT);
+    let vanishing = image::encode(tags::VANISHING_GRADIENT, &rgb, width, height)?;
     Ok(Drawn {
         step: request.step,
         boundary,
@@ -192,18 +198,10 @@ fn paint(painter: Option<&mut boundary::Painter>, request: &Request) -> Result<D
 /// Writes one picture step's images.
 fn write(writer: &mut SummaryWriter, drawn: Drawn) -> Result<(), Error> {
     let step = drawn.step as i64;
-    if let Some(rgb) = &drawn.boundary {
-        let size = boundary::SIZE as u32;
-        writer.add_image(tags::DECISION_BOUNDARY, rgb, size, size, step)?;
+    if let Some(png) = &drawn.boundary {
+        writer.add_png(tags::DECISION_BOUNDARY, png, step)?;
     }
-    let (width, height) = (vanishing::WIDTH, vanishing::HEIGHT);
-    writer.add_image(
-        tags::VANISHING_GRADIENT,
-        &drawn.vanishing,
-        width,
-        height,
-        step,
-    )?;
+    writer.add_png(tags::VANISHING_GRADIENT, &drawn.vanishing, step)?;
     Ok(())
 }
 

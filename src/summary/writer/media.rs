@@ -135,6 +135,27 @@ impl SummaryWriter {
         }
     }
 
+    /// Logs an image already encoded as PNG (by the caller's own encoder or plotting
+    /// library), as is: TensorBoard shows the PNG itself, and its width and height are
+    /// read from its header. Bytes that do not start like a PNG are an error
+    /// ([`Error::NotPng`](crate::summary::Error::NotPng)).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let mut w = tbtrain::SummaryWriter::new(dir.path())?;
+    /// let png = tbtrain::summary::image::encode_png(&[255, 0, 0, 0, 0, 255], 2, 1)?;
+    /// w.add_png("pixels", &png, 0)?;
+    /// assert!(w.add_png("pixels", b"GIF89a", 1).is_err());
+    /// w.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_png(&mut self, tag: &str, png: &[u8], step: i64) -> Result<(), Error> {
+        check_tag(tag, "tag")?;
+        let summary = crate::summary::image::png(tag, png.to_vec())?;
+        let description = self.first_use(tag);
+        self.summary(step, summary, description)
+    }
+
     /// Logs markdown text.
     ///
     /// ```

@@ -500,3 +500,28 @@ fn image_errors_write_nothing() {
     w.close().unwrap();
     assert_eq!(read_events(&path).len(), 1);
 }
+
+#[test]
+fn add_png_writes_what_add_image_writes() {
+    let rgb = [10, 20, 30, 40, 50, 60];
+    let png = crate::summary::image::encode_png(&rgb, 1, 2).unwrap();
+    let values = |add: &dyn Fn(&mut SummaryWriter, i64)| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = SummaryWriter::new(dir.path()).unwrap();
+        w.set_description("pic", "a picture").unwrap();
+        add(&mut w, 0);
+        add(&mut w, 1);
+        let path = w.event_file().to_path_buf();
+        w.close().unwrap();
+        read_events(&path)[1..]
+            .iter()
+            .map(|e| (e.step, summary_value(e).clone()))
+            .collect::<Vec<_>>()
+    };
+    let from_png = values(&|w, step| w.add_png("pic", &png, step).unwrap());
+    let from_rgb = values(&|w, step| w.add_image("pic", &rgb, 1, 2, step).unwrap());
+    assert_eq!(from_png, from_rgb);
+    // The description goes on the first event only.
+    assert!(from_png[0].1.metadata.is_some());
+    assert!(from_png[1].1.metadata.is_none());
+}
