@@ -336,10 +336,18 @@ fn main() {
 
     // (c) The whole release process.
     let release = Path::new(env!("CARGO_BIN_EXE_tbtrain"));
+    let process = time_process(release, root.path(), "release", SPAWNS);
     report_process(
         "(c) release process, default logging",
-        &time_process(release, root.path(), "release", SPAWNS),
+        &process,
         Duration::from_millis(40),
+    );
+    // The machine's speed drifts; the ratio to the bare loop timed in the same run less so.
+    let (process_median, ..) = summarise(&process);
+    let (bare_median, ..) = summarise(&bare);
+    println!(
+        "    the process's median is {:.2}x the bare step loop's (a) in this run",
+        process_median.as_secs_f64() / bare_median.as_secs_f64()
     );
 
     // (d) The debug process `cargo run` starts.
