@@ -138,7 +138,7 @@ impl SummaryWriter {
     /// Logs an image already encoded as PNG (by the caller's own encoder or plotting
     /// library), as is: TensorBoard shows the PNG itself, and its width and height are
     /// read from its header. Bytes that do not start like a PNG are an error
-    /// ([`Error::NotPng`](crate::summary::Error::NotPng)).
+    /// ([`Error::NotPng`]).
     ///
     /// ```
     /// let dir = tempfile::tempdir()?;
