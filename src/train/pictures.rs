@@ -35,9 +35,9 @@ struct Request {
 /// One picture step's pictures, encoded as PNG.
 struct Drawn {
     step: u64,
-    /// [`boundary::SIZE`] squared; none without two features.
+    /// The decision boundary, [`boundary::SIZE`] squared; none without two features.
     boundary: Option<Vec<u8>>,
-    /// [`vanishing::WIDTH`] x [`vanishing::HEIGHT`].
+    /// The gradient chart, [`vanishing::WIDTH`] x [`vanishing::HEIGHT`].
     vanishing: Vec<u8>,
 }
 
@@ -54,8 +54,6 @@ pub(super) struct Pictures {
     /// without two features).
     painter: Option<boundary::Painter>,
     worker: Option<Worker>,
-    /// Asked for and not yet written.
-    pending: usize,
 }
 
 impl Pictures {
@@ -63,7 +61,6 @@ impl Pictures {
         Pictures {
             painter,
             worker: None,
-            pending: 0,
         }
     }
 
@@ -91,13 +88,9 @@ impl Pictures {
             // The thread has ended: it failed on an earlier picture.
             return Err(failure(&worker.drawn));
         }
-        self.pending += 1;
         loop {
             match worker.drawn.try_recv() {
-                Ok(drawn) => {
-                    self.pending -= 1;
-                    write(writer, drawn?)?;
-                }
+                Ok(drawn) => write(writer, drawn?)?,
                 Err(TryRecvError::Empty) => return Ok(()),
                 // The thread ended before drawing what was asked: it failed.
                 Err(TryRecvError::Disconnected) => return Err(failure(&worker.drawn)),
@@ -117,22 +110,12 @@ impl Pictures {
         };
         // No more requests: the thread ends when it has drawn the last one.
         drop(requests);
+        // The channel ends when the thread does: after the last picture, its first
+        // error, or a panic.
         let mut first_error = None;
-        for _ in 0..self.pending {
-            match drawn.recv() {
-                Ok(Ok(drawn)) if first_error.is_none() => {
-                    if let Err(e) = write(writer, drawn) {
-                        first_error = Some(e);
-                    }
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => {
-                    first_error.get_or_insert(e);
-                }
-                Err(_) => {
-                    first_error.get_or_insert(Error::PictureThread);
-                    break;
-                }
+        for result in drawn.iter() {
+            if first_error.is_none() {
+                first_error = result.and_then(|drawn| write(writer, drawn)).err();
             }
         }
         if handle.join().is_err() {
