@@ -129,7 +129,7 @@ fn lesson(logdir: &Path, every: Schedule) -> TrainConfig {
 /// `train()` into a fresh directory under `root` each round.
 fn time_train(root: &Path, every: Schedule) -> Vec<Sample> {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let data = data::xor();
+    let data = data::load(&data::DatasetSpec::Xor, 1).expect("XOR is built in");
     let stop = AtomicBool::new(false);
     time_rounds(|| {
         let n = RUNS.fetch_add(1, Ordering::Relaxed);
@@ -265,7 +265,10 @@ fn main() {
     );
 
     // (a) Without logging.
-    let data = data::xor();
+    let (x, y) = (
+        ndarray::array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+        ndarray::array![0.0f32, 1.0, 1.0, 0.0],
+    );
     let config = MlpConfig {
         inputs: 2,
         width: 5,
@@ -280,7 +283,7 @@ fn main() {
         let mut cost = 0.0;
         for _ in 0..STEPS {
             cost = ws
-                .step(&mut mlp, &mut opt, data.x.view(), data.y.view(), 0.1)
+                .step(&mut mlp, &mut opt, x.view(), y.view(), 0.1)
                 .expect("step");
         }
         black_box(cost);

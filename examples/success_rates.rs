@@ -47,7 +47,7 @@ fn run_one(act: ActivationKind, init: Init, seed: u64, root: &std::path::Path) -
     config.init = init;
     config.seed = seed;
     config.schedule = Budget::NONE;
-    let data = data::xor();
+    let data = data::load(&data::DatasetSpec::Xor, seed).expect("XOR is built in");
     let report = train::train(&config, &data, &AtomicBool::new(false), &mut ())
         .unwrap_or_else(|e| panic!("{} {} seed {seed}: {e}", act.name(), init.name()));
     let _ = std::fs::remove_dir_all(&config.logdir);

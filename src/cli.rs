@@ -354,6 +354,9 @@ impl OutputArgs {
             scalars: every(self.log_every, auto.scalars),
             histograms: every(self.hist_every, auto.histograms),
             images: every(self.image_every, auto.images),
+            // The test set is evaluated at the schedule's own steps and every epoch's
+            // end; its pictures follow --image-every (see `plan`).
+            tests: auto.tests,
         }
     }
 

@@ -90,19 +90,17 @@ fn interrupted(what: &str) -> u8 {
 
 fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     let mut config = args.to_config(chrono::Local::now());
-    let data = tbtrain::data::load(&config.dataset, config.seed).map_err(Failure::data)?;
-    if data.features() == 0 {
-        return Err(Failure::data("the dataset has no feature columns"));
-    }
+    let data = sweep::exec::load_data(&config).map_err(Failure::data)?;
     if args.logdir.is_none() {
         // A default directory is named by the second: two runs started in one second
         // get two directories (the second with a suffix), after every check passed.
-        config.validate(data.len(), data.features())?;
+        config.validate(&data.shape())?;
         config.logdir = train::fresh_default(&config.logdir)?;
     }
     let stop = signals::install();
     let show_bar = !args.output.quiet && std::io::stderr().is_terminal();
-    let mut progress = report::Bar::new(show_bar, config.steps);
+    let steps = config.total_steps(data.train.len()).unwrap_or(config.steps);
+    let mut progress = report::Bar::new(show_bar, steps);
     let result = train::train(&config, &data, stop, &mut progress);
     progress.finish();
     let report = result?;
@@ -171,17 +169,18 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
     let Some(first) = configs.first() else {
         return Ok(0);
     };
-    let data = tbtrain::data::load(&first.dataset, first.seed).map_err(Failure::data)?;
+    let data = sweep::exec::load_data(first).map_err(Failure::data)?;
     for config in &configs {
-        config.validate(data.len(), data.features())?;
-    }
-    if data.features() == 0 {
-        return Err(Failure::data("the dataset has no feature columns"));
+        config.validate(&data.shape())?;
     }
     let stop = signals::install();
+    let rows = data.train.len();
     let bar = report::BatchBar::new(
         !args.output.quiet,
-        configs.iter().map(|c| c.steps).sum(),
+        configs
+            .iter()
+            .map(|c| c.total_steps(rows).unwrap_or(c.steps))
+            .sum(),
         configs.len(),
     );
     let jobs = jobs(args.jobs);

@@ -53,9 +53,12 @@ impl Progress for Bar {
 /// are and how to look at them.
 pub fn run_summary(config: &TrainConfig, report: &RunReport) -> String {
     let mut out = String::new();
+    let epochs = config
+        .epochs
+        .map_or(String::new(), |e| format!(" ({e} epochs)"));
     let _ = writeln!(
         out,
-        "depth {} {} ({} init, {}, lr {}): {} steps in {:.2?}",
+        "depth {} {} ({} init, {}, lr {}): {} steps{epochs} in {:.2?}",
         config.depth,
         config.act.name(),
         config.init.name(),
@@ -69,22 +72,31 @@ pub fn run_summary(config: &TrainConfig, report: &RunReport) -> String {
         "final cost {:.6}, accuracy {}",
         report.final_cost, report.accuracy
     );
-    let _ = writeln!(
-        out,
-        "{:<16} {:>14} {:>9} {:>5}",
-        "input", "hypothesis", "predicted", "label"
-    );
-    for p in &report.predictions {
-        let input: Vec<String> = p.input.iter().map(|v| format!("{v}")).collect();
+    if let Some(test) = report.test {
+        let _ = writeln!(
+            out,
+            "test cost {:.6}, test accuracy {}",
+            test.cost, test.accuracy
+        );
+    }
+    if shows_inputs(report) {
         let _ = writeln!(
             out,
             "{:<16} {:>14} {:>9} {:>5}",
-            format!("[{}]", input.join(", ")),
-            // Shortest exact form: 0.49999997 and 0.50000006 must not both print 0.500000.
-            p.hypothesis.to_string(),
-            p.predicted(),
-            p.label
+            "input", "hypothesis", "predicted", "label"
         );
+        for p in &report.predictions {
+            let input: Vec<String> = p.input.iter().map(|v| format!("{v}")).collect();
+            let _ = writeln!(
+                out,
+                "{:<16} {:>14} {:>9} {:>5}",
+                format!("[{}]", input.join(", ")),
+                // Shortest exact form: 0.49999997 and 0.50000006 must not both print 0.500000.
+                p.hypothesis.to_string(),
+                p.predicted,
+                p.label
+            );
+        }
     }
     let _ = writeln!(
         out,
@@ -99,6 +111,14 @@ pub fn run_summary(config: &TrainConfig, report: &RunReport) -> String {
         .unwrap_or(Path::new("."));
     let _ = writeln!(out, "view: tensorboard --logdir {}", view.display());
     out
+}
+
+/// Whether the end-of-run text lists each input's hypothesis: for two classes and a few
+/// inputs (the lesson's XOR), not for images.
+fn shows_inputs(report: &RunReport) -> bool {
+    report.classes <= 2
+        && report.predictions.len() <= 4
+        && report.predictions.iter().all(|p| p.input.len() <= 4)
 }
 
 /// Progress of many runs at once: one bar over all their steps on a terminal, or else
@@ -203,8 +223,16 @@ pub fn compare_table(configs: &[TrainConfig], results: &[Option<RunResult>]) -> 
     };
     row("final cost".into(), &|r| format!("{:.6}", r.final_cost));
     row("accuracy".into(), &|r| r.accuracy.to_string());
-    let first = reports.iter().flatten().next();
-    let inputs: Vec<(String, f32)> = first.map_or_else(Vec::new, |r| {
+    if reports.iter().flatten().any(|r| r.test.is_some()) {
+        row("test cost".into(), &|r| {
+            r.test.map_or("-".into(), |t| format!("{:.6}", t.cost))
+        });
+        row("test accuracy".into(), &|r| {
+            r.test.map_or("-".into(), |t| t.accuracy.to_string())
+        });
+    }
+    let first = reports.iter().flatten().next().filter(|r| shows_inputs(r));
+    let inputs: Vec<(String, usize)> = first.map_or_else(Vec::new, |r| {
         r.predictions
             .iter()
             .take(4)

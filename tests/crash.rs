@@ -278,9 +278,10 @@ fn sigkill_at_random_moments_loses_nothing_flushed() {
         truncated >= 1,
         "no kill cut a record: the test did not test truncation"
     );
-    // `tbtrain inspect` agrees: every kept run, at most one problem each, a truncation.
+    // `tbtrain inspect` agrees: every kept run and its test set's sub-run (the generated
+    // datasets have one), at most one problem each, a truncation.
     let reports = tbtrain::inspect::scan(root).unwrap();
-    assert_eq!(reports.len(), FOR_TENSORBOARD);
+    assert_eq!(reports.len(), 2 * FOR_TENSORBOARD);
     for report in &reports {
         assert!(
             report.problems.len() <= 1

@@ -546,6 +546,7 @@ fn check_tensorboard(logdir: &Path, names: &[String], load_fast: bool) {
             "batch",
             "dataset",
             "depth",
+            "dropout",
             "init",
             "lr",
             "optimizer",

@@ -596,6 +596,8 @@ fn check_hparams(tb: &TensorBoard, written: &BTreeMap<&str, Written>) {
             "batch",
             "dataset",
             "depth",
+            "dropout",
+            "epochs",
             "init",
             "leaky-slope",
             "lr",
@@ -603,13 +605,14 @@ fn check_hparams(tb: &TensorBoard, written: &BTreeMap<&str, Written>) {
             "optimizer",
             "seed",
             "steps",
+            "test-csv",
             "width"
         ],
         "{label}: experiment {experiment:#}"
     );
     for (name, info) in &infos {
         let want = match name.as_str() {
-            "act" | "batch" | "dataset" | "init" | "optimizer" => "DATA_TYPE_STRING",
+            "act" | "batch" | "dataset" | "init" | "optimizer" | "test-csv" => "DATA_TYPE_STRING",
             _ => "DATA_TYPE_FLOAT64",
         };
         assert_eq!(info["type"], want, "{label}: type of {name}: {info}");
@@ -643,7 +646,7 @@ fn check_hparams(tb: &TensorBoard, written: &BTreeMap<&str, Written>) {
             json!({
                 "act": act, "depth": 11.0, "width": 5.0, "init": "uniform",
                 "optimizer": "sgd", "lr": 0.1, "steps": 10001.0, "batch": "full",
-                "seed": 1.0, "dataset": "xor"
+                "dropout": 0.0, "seed": 1.0, "dataset": "xor"
             }),
             "{label}: {group:#}"
         );

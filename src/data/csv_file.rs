@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use ndarray::{Array1, Array2};
+use ndarray::Array2;
 
 use super::{Dataset, Error};
 
@@ -43,7 +43,7 @@ pub(super) fn load(path: &Path) -> Result<Dataset, Error> {
         .from_reader(&bytes[..]);
     let mut columns = 0usize;
     let mut features: Vec<f32> = Vec::new();
-    let mut labels: Vec<f32> = Vec::new();
+    let mut labels: Vec<u32> = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut first = true;
     loop {
@@ -118,7 +118,7 @@ pub(super) fn load(path: &Path) -> Result<Dataset, Error> {
             features.push(value);
         }
         match label_field.parse::<f32>() {
-            Ok(label) if label == 0.0 || label == 1.0 => labels.push(label),
+            Ok(label) if label == 0.0 || label == 1.0 => labels.push(label as u32),
             _ => {
                 return Err(Error::Label {
                     path: path.to_path_buf(),
@@ -143,10 +143,22 @@ pub(super) fn load(path: &Path) -> Result<Dataset, Error> {
     let x = Array2::from_shape_fn((labels.len(), d), |(r, c)| {
         features.get(r * d + c).copied().unwrap_or(f32::NAN)
     });
-    Ok(Dataset {
-        x,
-        y: Array1::from_vec(labels),
-    })
+    Dataset::new(x, labels, 2)
+}
+
+/// Reads a held-out test CSV for `train`: the same number of features, and classes
+/// among the training set's.
+pub(super) fn load_test(path: &Path, train: &Dataset) -> Result<Dataset, Error> {
+    let test = load(path)?;
+    if test.features() != train.features() {
+        return Err(Error::Ragged {
+            path: path.to_path_buf(),
+            line: 1,
+            expected: train.features() + 1,
+            found: test.features() + 1,
+        });
+    }
+    Ok(test)
 }
 
 /// 1-based line numbers of byte offsets, for offsets that never decrease.
@@ -214,7 +226,11 @@ mod tests {
         let file = csv_file(contents.as_bytes());
         let path = file.path().display().to_string();
         let spec = DatasetSpec::Csv(file.path().to_path_buf());
-        (load(&spec, 0), path)
+        (load(&spec, 0).map(|split| split.train), path)
+    }
+
+    fn rows(ds: &Dataset) -> Vec<Vec<f32>> {
+        (0..ds.len()).map(|i| ds.row(i).unwrap()).collect()
     }
 
     fn error_of(contents: &str) -> String {
@@ -227,15 +243,15 @@ mod tests {
     fn csv_with_and_without_header() {
         let (ds, _) = load_text("x1,x2,label\n0.5,-1,1\n2,3e-1,0\n");
         let ds = ds.unwrap();
-        assert_eq!(ds.x, ndarray::array![[0.5, -1.0], [2.0, 0.3]]);
-        assert_eq!(ds.y, ndarray::array![1.0, 0.0]);
+        assert_eq!(rows(&ds), [[0.5, -1.0], [2.0, 0.3]]);
+        assert_eq!(ds.labels(), [1, 0]);
         // A UTF-8 byte-order mark does not turn the first row into a header.
         let (ds, _) = load_text("\u{feff}1,2,0\n3,4,1\n");
         assert_eq!(ds.unwrap().len(), 2);
         let (ds, _) = load_text(" 1 , 2 , 3 , 1.0 \r\n4,5,6,0\r\n");
         let ds = ds.unwrap();
-        assert_eq!(ds.x, ndarray::array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
-        assert_eq!(ds.y, ndarray::array![1.0, 0.0]);
+        assert_eq!(rows(&ds), [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+        assert_eq!(ds.labels(), [1, 0]);
     }
 
     #[test]

@@ -55,8 +55,46 @@ pub enum HParamValue {
 pub struct ExperimentSpec {
     /// The hyperparameters, in the order the HParams tab lists them.
     pub hparams: Vec<HParamSpec>,
-    /// Scalar tags that are metrics.
-    pub metrics: Vec<String>,
+    /// Scalar series that are metrics.
+    pub metrics: Vec<MetricSpec>,
+}
+
+/// A metric of an experiment: a scalar tag, in the session's own run (`group` empty) or
+/// in the sub-run `group` of it (as Keras writes `validation/epoch_loss`: group
+/// `validation`, tag `epoch_loss`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricSpec {
+    /// The sub-run, relative to the session's run directory; empty for the run itself.
+    pub group: String,
+    /// The scalar tag.
+    pub tag: String,
+}
+
+impl MetricSpec {
+    /// The metric `tag` of the sub-run `group`.
+    pub fn in_group(group: &str, tag: &str) -> MetricSpec {
+        MetricSpec {
+            group: group.to_string(),
+            tag: tag.to_string(),
+        }
+    }
+}
+
+impl From<&str> for MetricSpec {
+    /// The metric `tag` of the session's own run.
+    fn from(tag: &str) -> MetricSpec {
+        MetricSpec::in_group("", tag)
+    }
+}
+
+impl From<String> for MetricSpec {
+    /// The metric `tag` of the session's own run.
+    fn from(tag: String) -> MetricSpec {
+        MetricSpec {
+            group: String::new(),
+            tag,
+        }
+    }
 }
 
 /// One hyperparameter of an experiment.
@@ -167,14 +205,14 @@ pub fn experiment_data(
         hparam_infos.push(hparam_info(hp)?);
     }
     let mut metric_infos = Vec::with_capacity(spec.metrics.len());
-    for tag in &spec.metrics {
-        if tag.is_empty() {
+    for metric in &spec.metrics {
+        if metric.tag.is_empty() {
             return Err(Error::EmptyTag { what: "metric tag" });
         }
         metric_infos.push(MetricInfo {
             name: Some(MetricName {
-                group: String::new(),
-                tag: tag.clone(),
+                group: metric.group.clone(),
+                tag: metric.tag.clone(),
             }),
             ..Default::default()
         });
@@ -259,7 +297,7 @@ pub fn infer_experiment(hparams: &[(&str, HParamValue)], metric_tags: &[&str]) -
                 differs: false,
             })
             .collect(),
-        metrics: metric_tags.iter().map(|t| (*t).to_string()).collect(),
+        metrics: metric_tags.iter().map(|&t| t.into()).collect(),
     }
 }
 

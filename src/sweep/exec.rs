@@ -7,9 +7,15 @@
 //! Setting the stop flag (a signal: SIGINT, SIGTERM, SIGHUP) stops the running trainings
 //! at their next step (each closes its log and ends its hparams session as a failure) and
 //! starts no new one.
+//!
+//! Data that does not depend on the seed (a file: Fashion-MNIST, IDX, CSV) is loaded once
+//! and shared by every run that trains on it ([`DataCache`]); generated sets are drawn
+//! per run, from its seed.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::data;
 use crate::train::{self, Progress, RunReport, TrainConfig};
@@ -56,6 +62,7 @@ pub fn execute(
 ) -> Vec<Option<RunResult>> {
     let order = longest_first(configs);
     let next = AtomicUsize::new(0);
+    let cache = DataCache::default();
     let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(configs.iter().map(|_| None).collect());
     let jobs = jobs.clamp(1, configs.len().max(1));
     std::thread::scope(|scope| {
@@ -70,7 +77,7 @@ pub fn execute(
                 let Some(config) = configs.get(index) else {
                     break;
                 };
-                let result = run_one(config, stop, progress);
+                let result = run_one(config, &cache, stop, progress);
                 progress.run_done(config, &result);
                 // A poisoned lock only means another worker panicked; keep the results.
                 let mut guard = results.lock().unwrap_or_else(|e| e.into_inner());
@@ -83,9 +90,52 @@ pub fn execute(
     results.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Loads the run's data (generated sets depend on the seed) and trains it.
-fn run_one(config: &TrainConfig, stop: &AtomicBool, progress: &dyn BatchProgress) -> RunResult {
-    let data = data::load(&config.dataset, config.seed)?;
+/// The data of a run: its dataset, with its test set (for a CSV, `test_csv`).
+pub fn load_data(config: &TrainConfig) -> Result<data::Split, data::Error> {
+    data::load_with_test_csv(&config.dataset, config.test_csv.as_deref(), config.seed)
+}
+
+/// Datasets already loaded, by what names them (and the seed, for generated sets).
+#[derive(Default)]
+struct DataCache {
+    loaded: Mutex<HashMap<(String, Option<PathBuf>, Option<u64>), Arc<data::Split>>>,
+}
+
+impl DataCache {
+    /// The data of `config`, loaded once per dataset (per seed for generated ones).
+    /// Loading happens outside the lock; two runs that ask at once may both load, and
+    /// the second copy is dropped.
+    fn get(&self, config: &TrainConfig) -> Result<Arc<data::Split>, data::Error> {
+        let from_file = matches!(
+            config.dataset,
+            data::DatasetSpec::Csv(_) | data::DatasetSpec::Idx(_) | data::DatasetSpec::FashionMnist
+        );
+        let key = (
+            config.dataset.to_string(),
+            config.test_csv.clone(),
+            (!from_file).then_some(config.seed),
+        );
+        let lock = || self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(data) = lock().get(&key) {
+            return Ok(Arc::clone(data));
+        }
+        let data = Arc::new(load_data(config)?);
+        if !from_file {
+            // One run per seed: nothing to share.
+            return Ok(data);
+        }
+        Ok(Arc::clone(lock().entry(key).or_insert(data)))
+    }
+}
+
+/// Loads the run's data (or takes it from `cache`) and trains it.
+fn run_one(
+    config: &TrainConfig,
+    cache: &DataCache,
+    stop: &AtomicBool,
+    progress: &dyn BatchProgress,
+) -> RunResult {
+    let data = cache.get(config)?;
     let mut chunks = Chunks {
         progress,
         pending: 0,

@@ -215,26 +215,24 @@ impl Sweep {
         // Every check a single run makes before it creates a file, made for every run
         // before any file exists: the data loads, and the network fits (a dataset's
         // shape is the same for every seed). Kept runs are checked too (cheap).
-        let mut shapes: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut shapes: HashMap<(String, Option<PathBuf>), data::Shape> = HashMap::new();
         for run in &self.runs {
-            let dataset = run.config.dataset.to_string();
-            let (rows, features) = match shapes.get(&dataset) {
+            let key = (run.config.dataset.to_string(), run.config.test_csv.clone());
+            let shape = match shapes.get(&key) {
                 Some(&shape) => shape,
                 None => {
-                    let data =
-                        data::load(&run.config.dataset, run.config.seed).map_err(|source| {
-                            Error::Data {
-                                dataset: dataset.clone(),
-                                source,
-                            }
-                        })?;
-                    let shape = (data.len(), data.features());
-                    shapes.insert(dataset, shape);
+                    let shape = exec::load_data(&run.config)
+                        .map_err(|source| Error::Data {
+                            dataset: key.0.clone(),
+                            source,
+                        })?
+                        .shape();
+                    shapes.insert(key, shape);
                     shape
                 }
             };
             run.config
-                .validate(rows, features)
+                .validate(&shape)
                 .map_err(|e| Error::Train(train::Error::Config(e)))?;
         }
         let root = self.logdir();

@@ -68,7 +68,7 @@ mod tests {
     }
 
     fn train(run: &Run, stop: bool) {
-        let data = crate::data::xor();
+        let data = crate::data::load(&crate::data::DatasetSpec::Xor, 1).unwrap();
         train::train(&run.config, &data, &AtomicBool::new(stop), &mut ()).unwrap();
     }
 

@@ -19,7 +19,7 @@ use std::collections::HashSet;
 
 use super::name::run_name;
 use crate::summary::hparams::{ExperimentSpec, HParamDomain, HParamSpec, HParamValue};
-use crate::train::{Setting, TrainConfig, Value, METRIC_TAGS};
+use crate::train::{Setting, TrainConfig, Value};
 
 /// Most runs one sweep may have.
 pub const MAX_RUNS: usize = 1_000_000;
@@ -263,7 +263,7 @@ pub fn experiment_for(runs: &[Vec<(String, HParamValue)>]) -> ExperimentSpec {
                 }
             })
             .collect(),
-        metrics: METRIC_TAGS.iter().map(|t| (*t).to_string()).collect(),
+        metrics: crate::train::config::metrics(false),
     }
 }
 
@@ -452,6 +452,6 @@ mod tests {
         );
         let differs = |n: &str| e.hparams.iter().find(|h| h.name == n).unwrap().differs;
         assert!(differs("act") && differs("seed") && !differs("depth") && !differs("lr"));
-        assert_eq!(e.metrics, ["cost", "accuracy"]);
+        assert_eq!(e.metrics, crate::train::config::metrics(false));
     }
 }

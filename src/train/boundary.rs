@@ -165,14 +165,14 @@ impl Painter {
         let plane = data.plane();
         let flat = lattice(plane, GRID);
         let lattice = Array2::from_shape_fn((GRID * GRID, 2), |(i, c)| flat[2 * i + c]);
-        let points = data
-            .x
-            .axis_iter(Axis(0))
-            .zip(data.y.iter())
-            .map(|(r, &label)| Point {
-                x: r[0],
-                y: r[1],
-                label,
+        let points = (0..data.len())
+            .filter_map(|i| {
+                let row = data.row(i)?;
+                Some(Point {
+                    x: row[0],
+                    y: row[1],
+                    label: *data.labels().get(i)? as f32,
+                })
             })
             .collect();
         Ok(Some(Painter {

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::limits;
-use super::plan::{Budget, Schedule};
+use super::plan::{Budget, Length, Schedule};
 use super::settings::Setting;
-use crate::data::DatasetSpec;
+use crate::data::{self, DatasetSpec};
 use crate::nn::{self, Activation, ActivationKind, ActivationParams, Init, OptimizerKind};
-use crate::summary::hparams::{ExperimentSpec, HParamDomain, HParamSpec, HParamValue};
+use crate::summary::hparams::{ExperimentSpec, HParamDomain, HParamSpec, HParamValue, MetricSpec};
 
 /// The seed used when none is given: fixed, so that a run is reproducible by default.
 pub const DEFAULT_SEED: u64 = 1;
@@ -42,12 +42,19 @@ pub struct TrainConfig {
     pub optimizer: OptimizerKind,
     /// Learning rate.
     pub lr: f32,
-    /// Number of training steps (steps `0 ..= steps - 1`).
+    /// Number of training steps (steps `0 ..= steps - 1`), each on a batch drawn at
+    /// random; used when `epochs` is `None`.
     pub steps: u64,
+    /// Passes over the training set in shuffled mini-batches, instead of `steps`.
+    pub epochs: Option<u64>,
+    /// Probability of dropping a hidden unit's output while training (0: none).
+    pub dropout: f32,
     /// Seed of every random choice (weights, generated data, batches).
     pub seed: u64,
     /// Training data.
     pub dataset: DatasetSpec,
+    /// The held-out test set of a CSV dataset (other datasets bring their own).
+    pub test_csv: Option<PathBuf>,
     /// Rows per step; `None` for the full batch.
     pub batch: Option<usize>,
     /// Run directory the event files go to.
@@ -121,8 +128,11 @@ impl TrainConfig {
             optimizer: OptimizerKind::Sgd,
             lr: 0.1,
             steps: 10_001,
+            epochs: None,
+            dropout: 0.0,
             seed: DEFAULT_SEED,
             dataset: DatasetSpec::Xor,
+            test_csv: None,
             batch: None,
             logdir,
             schedule: Budget::LESSON,
@@ -134,9 +144,10 @@ impl TrainConfig {
     }
 
     /// Checks the settings a run needs before anything is made: sizes of at least 1, a
-    /// positive finite learning rate, and a network that fits in memory for a dataset of
-    /// `rows` rows of `inputs` features.
-    pub fn validate(&self, rows: usize, inputs: usize) -> Result<(), ConfigError> {
+    /// positive finite learning rate, a dropout rate in [0, 1), a test file only for a
+    /// CSV dataset, a number of steps that fits, and a network that fits in memory for
+    /// data of `shape`.
+    pub fn validate(&self, shape: &data::Shape) -> Result<(), ConfigError> {
         let invalid = |setting, problem| Err(ConfigError::Invalid { setting, problem });
         if self.depth == 0 {
             return invalid(Setting::Depth, "must be at least 1");
@@ -147,8 +158,14 @@ impl TrainConfig {
         if self.steps == 0 {
             return invalid(Setting::Steps, "must be at least 1");
         }
+        if self.epochs == Some(0) {
+            return invalid(Setting::Epochs, "must be at least 1");
+        }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return invalid(Setting::Lr, "must be a positive finite number");
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return invalid(Setting::Dropout, "must be at least 0 and below 1");
         }
         if !self.leaky_slope.is_finite() {
             return invalid(Setting::LeakySlope, "must be a finite number");
@@ -159,27 +176,63 @@ impl TrainConfig {
         if self.batch == Some(0) {
             return invalid(Setting::Batch, "must be at least 1");
         }
-        let batch = self.batch_rows(rows);
+        if self.test_csv.is_some() && !self.dataset.is_csv() {
+            return invalid(
+                Setting::TestCsv,
+                "is only for a csv: dataset (the others bring their own test set)",
+            );
+        }
+        if self.total_steps(shape.rows).is_none() {
+            return invalid(Setting::Epochs, "make more steps than can be counted");
+        }
+        let batch = self.batch_rows(shape.rows);
         let needed = limits::working_floats(&limits::RunShape {
-            inputs,
+            inputs: shape.features,
             width: self.width,
             depth: self.depth,
             pieces: self.activation_pieces(),
+            outputs: output_units(shape.classes),
             batch,
-            rows,
+            rows: shape.rows.saturating_add(shape.test_rows),
         });
         if needed > u128::from(limits::MAX_WORKING_FLOATS) {
             return Err(ConfigError::TooLarge {
                 width: self.width,
                 depth: self.depth,
-                inputs,
+                inputs: shape.features,
                 batch,
-                rows,
+                rows: shape.rows,
                 needed,
                 limit: limits::MAX_WORKING_FLOATS,
             });
         }
         Ok(())
+    }
+
+    /// Training steps on a training set of `rows` rows: `steps`, or `epochs` times the
+    /// steps of one epoch (`None` if that overflows).
+    pub fn total_steps(&self, rows: usize) -> Option<u64> {
+        match self.epochs {
+            None => Some(self.steps),
+            Some(epochs) => epochs.checked_mul(self.steps_per_epoch(rows)),
+        }
+    }
+
+    /// How the run is counted on a training set of `rows` rows.
+    pub fn length(&self, rows: usize) -> Length {
+        match self.epochs {
+            None => Length::Steps(self.steps),
+            Some(epochs) => Length::Epochs {
+                epochs,
+                steps_per_epoch: self.steps_per_epoch(rows),
+            },
+        }
+    }
+
+    /// Steps of one epoch: the whole batches in `rows` rows (at least one; the rows
+    /// left over are left out of that epoch, a different few each epoch).
+    pub fn steps_per_epoch(&self, rows: usize) -> u64 {
+        (rows / self.batch_rows(rows).max(1)).max(1) as u64
     }
 
     /// The hidden activation with its parameters.
@@ -239,6 +292,16 @@ impl TrainConfig {
     }
 }
 
+/// Units of the output layer for `classes` classes: one sigmoid unit for two, one
+/// softmax unit per class for more.
+pub fn output_units(classes: usize) -> usize {
+    if classes <= 2 {
+        1
+    } else {
+        classes
+    }
+}
+
 /// The hparams experiment of a run on its own: every setting, typed by its kind, with no
 /// fixed domain (so that several such runs' experiments agree: TensorBoard uses the
 /// first it finds), and the [`METRIC_TAGS`] metrics.
@@ -246,18 +309,35 @@ impl TrainConfig {
 /// The type matters to the HParams tab: a number typed `FLOAT64` gets an interval filter
 /// and a numeric axis; an untyped one gets no filter and is plotted as a category.
 pub fn single_run_experiment() -> ExperimentSpec {
-    let lesson = TrainConfig::lesson_without_experiment(PathBuf::new());
     ExperimentSpec {
         hparams: Setting::ALL
             .into_iter()
             .map(|s| HParamSpec {
                 name: s.key().to_string(),
-                domain: HParamDomain::Any(s.get(&lesson).hparam().kind()),
+                domain: HParamDomain::Any(s.hparam_kind()),
                 differs: false,
             })
             .collect(),
-        metrics: METRIC_TAGS.iter().map(|s| s.to_string()).collect(),
+        metrics: metrics(false),
     }
+}
+
+/// The sub-run of a run that holds its test set's curves: `<logdir>/test`, with the
+/// same tags as the run's own training curves, so TensorBoard draws both on one card.
+pub const TEST_RUN: &str = "test";
+
+/// The HParams metrics of a run: [`METRIC_TAGS`] of its training curves and, with a test
+/// set, of its [`TEST_RUN`] sub-run.
+pub fn metrics(with_test: bool) -> Vec<MetricSpec> {
+    let groups: &[&str] = if with_test { &["", TEST_RUN] } else { &[""] };
+    groups
+        .iter()
+        .flat_map(|group| {
+            METRIC_TAGS
+                .iter()
+                .map(|tag| MetricSpec::in_group(group, tag))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -287,35 +367,59 @@ mod tests {
                 ("optimizer", s.clone()),
                 ("lr", n.clone()),
                 ("steps", n.clone()),
+                ("epochs", n.clone()),
                 ("batch", s.clone()),
+                ("dropout", n.clone()),
                 ("leaky-slope", n.clone()),
                 ("maxout-pieces", n.clone()),
-                ("dataset", s),
+                ("dataset", s.clone()),
+                ("test-csv", s),
                 ("seed", n),
             ]
         );
-        assert_eq!(spec.metrics, ["cost", "accuracy"]);
+        assert_eq!(spec.metrics, metrics(false));
+        let tags = |with_test| -> Vec<(String, String)> {
+            metrics(with_test)
+                .into_iter()
+                .map(|m| (m.group, m.tag))
+                .collect()
+        };
+        assert_eq!(
+            tags(true),
+            [
+                (String::new(), "cost".to_string()),
+                (String::new(), "accuracy".to_string()),
+                ("test".to_string(), "cost".to_string()),
+                ("test".to_string(), "accuracy".to_string()),
+            ]
+        );
     }
 
     #[test]
     fn validation_names_the_setting() {
+        let xor = data::Shape {
+            rows: 4,
+            test_rows: 0,
+            features: 2,
+            classes: 2,
+        };
         let ok = TrainConfig::lesson("x");
-        assert_eq!(ok.validate(4, 2), Ok(()));
+        assert_eq!(ok.validate(&xor), Ok(()));
         let mut c = ok.clone();
         c.depth = 0;
         assert_eq!(
-            c.validate(4, 2).unwrap_err().to_string(),
+            c.validate(&xor).unwrap_err().to_string(),
             "depth must be at least 1"
         );
         let mut c = ok.clone();
         c.lr = f32::NAN;
         assert_eq!(
-            c.validate(4, 2).unwrap_err().to_string(),
+            c.validate(&xor).unwrap_err().to_string(),
             "lr must be a positive finite number"
         );
         let mut c = ok;
         c.width = 1_000_000_000;
-        let e = c.validate(4, 2).unwrap_err().to_string();
+        let e = c.validate(&xor).unwrap_err().to_string();
         assert!(
             e.starts_with("a network of width 1000000000 and depth 11"),
             "{e}"

@@ -3,8 +3,12 @@
 //! TensorBoard groups nodes into boxes by the `/`-separated prefixes of their names
 //! ("name scopes"). The graph built here has the scopes `input`, `layer1` ... `layerN`,
 //! `cost` and `train`, as the lesson's `tf.name_scope` calls made; inside each layer the
-//! weight and bias variables, the `MatMul`, the bias `Add` and the activation op. Every
-//! node carries `_output_shapes`, which the Graphs tab prints on the edges.
+//! weight and bias variables, the `MatMul`, the bias `Add` and the activation op (and,
+//! with dropout, a hidden layer's `dropout` fed by `input/keep_prob`, as lab 10-5's
+//! `tf.nn.dropout`). The output layer is one `Sigmoid` unit with a sigmoid
+//! cross-entropy for two classes, or `Softmax` units with a softmax cross-entropy of
+//! their logits (the `add`) for more. Every node carries `_output_shapes`, which the
+//! Graphs tab prints on the edges.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +22,8 @@ use crate::proto::{
 pub struct GraphSpec<'a> {
     /// Number of input features.
     pub inputs: usize,
-    /// Output width of each weight layer, first to last (the last is 1).
+    /// Output width of each weight layer, first to last (the last is 1 for a sigmoid
+    /// output, the number of classes for a softmax one).
     pub layer_widths: &'a [usize],
     /// TensorFlow-style op name of the hidden activation (e.g. `Sigmoid`, `Relu`).
     pub hidden_op: &'a str,
@@ -30,6 +35,8 @@ pub struct GraphSpec<'a> {
     pub batch: i64,
     /// Optimizer op name for the `train` scope (e.g. `GradientDescent`, `Adam`).
     pub optimizer_op: &'a str,
+    /// Whether hidden layers drop units while training.
+    pub dropout: bool,
 }
 
 /// TensorFlow's op name for an activation, shown in the Graphs tab (maxout is a
@@ -62,13 +69,19 @@ pub fn build(spec: &GraphSpec<'_>) -> GraphDef {
     let mut nodes = Vec::new();
     let batch = spec.batch;
     let inputs = spec.inputs as i64;
+    let last = spec.layer_widths.len();
+    let outputs = spec.layer_widths.last().map_or(1, |&w| w as i64);
+    let softmax = outputs > 1;
     nodes.push(node("input/X", "Placeholder", &[], &[&[batch, inputs]]));
-    nodes.push(node("input/Y", "Placeholder", &[], &[&[batch, 1]]));
+    nodes.push(node("input/Y", "Placeholder", &[], &[&[batch, outputs]]));
+    if spec.dropout {
+        nodes.push(node("input/keep_prob", "Placeholder", &[], &[&[]]));
+    }
 
     let mut prev = "input/X".to_string();
     let mut fan_in = inputs;
-    let last = spec.layer_widths.len();
     let mut variables = Vec::new();
+    let mut logits = String::new();
     for (i, &width) in spec.layer_widths.iter().enumerate() {
         let k = i + 1;
         let width = width as i64;
@@ -77,7 +90,11 @@ pub fn build(spec: &GraphSpec<'_>) -> GraphDef {
         let b = format!("{scope}/b{k}");
         let matmul = format!("{scope}/MatMul");
         let add = format!("{scope}/add");
-        let op = if k == last { "Sigmoid" } else { spec.hidden_op };
+        let op = match (k == last, softmax) {
+            (false, _) => spec.hidden_op,
+            (true, false) => "Sigmoid",
+            (true, true) => "Softmax",
+        };
         let act = format!("{scope}/{op}");
         let pieces = if k == last {
             1
@@ -104,21 +121,41 @@ pub fn build(spec: &GraphSpec<'_>) -> GraphDef {
         variables.push(w);
         variables.push(b);
         prev = act;
+        if spec.dropout && k != last {
+            let dropout = format!("{scope}/dropout");
+            nodes.push(node(
+                &dropout,
+                "Dropout",
+                &[&prev, "input/keep_prob"],
+                &[&[batch, width]],
+            ));
+            prev = dropout;
+        }
+        logits = add;
         fan_in = width;
     }
 
+    let (cost, cost_op, cost_input) = if softmax {
+        (
+            "cost/softmax_cross_entropy",
+            "SoftmaxCrossEntropyWithLogits",
+            logits.as_str(),
+        )
+    } else {
+        (
+            "cost/binary_cross_entropy",
+            "SigmoidCrossEntropy",
+            prev.as_str(),
+        )
+    };
+    let per_example: &[i64] = if softmax { &[batch] } else { &[batch, 1] };
     nodes.push(node(
-        "cost/binary_cross_entropy",
-        "SigmoidCrossEntropy",
-        &[&prev, "input/Y"],
-        &[&[batch, 1]],
+        cost,
+        cost_op,
+        &[cost_input, "input/Y"],
+        &[per_example],
     ));
-    nodes.push(node(
-        "cost/Mean",
-        "Mean",
-        &["cost/binary_cross_entropy"],
-        &[&[]],
-    ));
+    nodes.push(node("cost/Mean", "Mean", &[cost], &[&[]]));
     nodes.push(node("train/gradients", "Gradients", &["cost/Mean"], &[&[]]));
     let mut train_inputs: Vec<&str> = vec!["train/gradients"];
     train_inputs.extend(variables.iter().map(String::as_str));
@@ -192,6 +229,7 @@ mod tests {
             pieces: 1,
             batch: 4,
             optimizer_op: "GradientDescent",
+            dropout: false,
         })
     }
 
@@ -245,6 +283,7 @@ mod tests {
             pieces: 1,
             batch: -1,
             optimizer_op: "Adam",
+            dropout: false,
         });
         let ops: Vec<&str> = g
             .node
@@ -271,6 +310,7 @@ mod tests {
             pieces: 3,
             batch: 4,
             optimizer_op: "GradientDescent",
+            dropout: false,
         });
         let find = |name: &str| {
             g.node
@@ -295,5 +335,37 @@ mod tests {
         // The output layer is one sigmoid unit, no pieces.
         assert_eq!(shape("layer3/W3"), [5, 1]);
         assert_eq!(find("layer3/Sigmoid").input, ["layer3/add"]);
+    }
+
+    #[test]
+    fn ten_classes_end_in_softmax_and_dropout_sits_in_each_hidden_scope() {
+        let widths = [256, 256, 10];
+        let g = build(&GraphSpec {
+            inputs: 784,
+            layer_widths: &widths,
+            hidden_op: "Relu",
+            pieces: 1,
+            batch: 100,
+            optimizer_op: "Adam",
+            dropout: true,
+        });
+        let find = |name: &str| {
+            g.node
+                .iter()
+                .find(|n| n.name == name)
+                .unwrap_or_else(|| panic!("no node {name}"))
+        };
+        assert_eq!(find("layer3/Softmax").op, "Softmax");
+        assert_eq!(
+            find("layer1/dropout").input,
+            ["layer1/Relu", "input/keep_prob"]
+        );
+        assert_eq!(find("layer2/MatMul").input, ["layer1/dropout", "layer2/W2"]);
+        assert_eq!(find("layer3/MatMul").input, ["layer2/dropout", "layer3/W3"]);
+        assert!(g.node.iter().all(|n| n.name != "layer3/dropout"));
+        let cost = find("cost/softmax_cross_entropy");
+        assert_eq!(cost.op, "SoftmaxCrossEntropyWithLogits");
+        assert_eq!(cost.input, ["layer3/add", "input/Y"]);
+        assert_eq!(find("cost/Mean").input, ["cost/softmax_cross_entropy"]);
     }
 }

@@ -4,10 +4,14 @@
 
 use std::fmt::Write as _;
 
+use super::config::{metrics, TEST_RUN};
+use super::evaluate::Evaluation;
 use super::pictures::Pictures;
 use super::result::RunResult;
-use super::{boundary, graph, tags, vanishing, Error, Outcome, RunReport, TrainConfig};
-use crate::data::Dataset;
+use super::{
+    boundary, confusion, gallery, graph, tags, vanishing, Error, Outcome, RunReport, TrainConfig,
+};
+use crate::data::{Dataset, Split};
 use crate::events::WriterOptions;
 use crate::nn::{Mlp, Workspace};
 use crate::proto::hparams::Status;
@@ -17,32 +21,57 @@ use crate::summary::{layout, SummaryWriter};
 /// The summaries of one run, with the tag names fixed once.
 pub(super) struct RunLog {
     writer: SummaryWriter,
+    /// The test set's curves and pictures, in the run's [`TEST_RUN`] sub-run.
+    test: Option<SummaryWriter>,
     grad_tags: Vec<String>,
     hist_tags: Vec<[String; 4]>,
     /// The pictures, drawn on a thread of their own.
     pictures: Pictures,
     /// Reused buffer for histogram values.
     scratch: Vec<f32>,
+    /// Each class's name (its number for unnamed classes).
+    class_names: Vec<String>,
 }
 
 impl RunLog {
     pub(super) fn start(
         config: &TrainConfig,
-        data: &Dataset,
+        split: &Split,
         mlp: &Mlp,
         batch: usize,
         options: WriterOptions,
     ) -> Result<RunLog, Error> {
-        let mut writer = SummaryWriter::with_options(&config.logdir, options)?;
+        let data = &split.train;
+        let classes = data.classes();
+        let mut writer = SummaryWriter::with_options(&config.logdir, options.clone())?;
         let depth = mlp.depth();
-        for (tag, description) in tags::descriptions(depth) {
+        for (tag, description) in tags::descriptions(depth, classes) {
             writer.set_description(&tag, &description)?;
         }
         let grad_tags = (1..=depth).map(tags::grad_norm).collect();
         let hist_tags = (1..=depth).map(tags::histograms).collect();
+        let test = match &split.test {
+            Some(_) => {
+                let mut test = SummaryWriter::with_options(config.logdir.join(TEST_RUN), options)?;
+                for (tag, description) in tags::test_descriptions(classes) {
+                    test.set_description(&tag, &description)?;
+                }
+                Some(test)
+            }
+            None => None,
+        };
 
         if let Some(experiment) = &config.experiment {
-            writer.add_hparams_experiment(experiment)?;
+            // A run with a test set has its test curves as metrics too.
+            let mut experiment = experiment.clone();
+            if test.is_some() {
+                for metric in metrics(true) {
+                    if !experiment.metrics.contains(&metric) {
+                        experiment.metrics.push(metric);
+                    }
+                }
+            }
+            writer.add_hparams_experiment(&experiment)?;
         }
         writer.add_hparams_start(&config.hparams(), config.hparams_group.as_deref())?;
         let widths: Vec<usize> = mlp.layers().iter().map(|l| l.fan_out()).collect();
@@ -53,6 +82,7 @@ impl RunLog {
             pieces: config.activation_pieces(),
             batch: batch as i64,
             optimizer_op: graph::optimizer_op(config.optimizer),
+            dropout: config.dropout > 0.0,
         }))?;
         writer.add_custom_scalars(&layout::multiline(
             tags::GRAD_NORM_CHART,
@@ -64,21 +94,77 @@ impl RunLog {
         writer.add_text(tags::CONFIG, &config.markdown(), 0)?;
         Ok(RunLog {
             writer,
+            test,
             grad_tags,
             hist_tags,
             pictures: Pictures::new(boundary::Painter::new(data, mlp)?),
             scratch: Vec::new(),
+            class_names: (0..classes)
+                .map(|c| data.class_name(c).into_owned())
+                .collect(),
         })
     }
 
-    /// Writes everything so far to the file.
+    /// Writes everything so far to the files.
     pub(super) fn flush(&mut self) -> Result<(), Error> {
-        Ok(self.writer.flush()?)
+        self.writer.flush()?;
+        if let Some(test) = &mut self.test {
+            test.flush()?;
+        }
+        Ok(())
     }
 
     /// The run's event file.
     pub(super) fn event_file(&self) -> &std::path::Path {
         self.writer.event_file()
+    }
+
+    /// The test sub-run's event file, for data with a test set.
+    pub(super) fn test_event_file(&self) -> Option<&std::path::Path> {
+        self.test.as_ref().map(SummaryWriter::event_file)
+    }
+
+    /// An evaluation of the test set `set` with the weights before update `step`: its
+    /// cost and accuracy in the test sub-run, and with `pictures` its confusion matrix
+    /// and, for images, the first test images with their predicted classes.
+    pub(super) fn test(
+        &mut self,
+        eval: &Evaluation,
+        set: &Dataset,
+        step: u64,
+        pictures: bool,
+    ) -> Result<(), Error> {
+        let Some(test) = &mut self.test else {
+            return Ok(());
+        };
+        let step = step as i64;
+        test.add_scalars_at_step(
+            &[(tags::COST, eval.cost), (tags::ACCURACY, eval.accuracy)],
+            step,
+        )?;
+        if !pictures {
+            return Ok(());
+        }
+        let names: Vec<String> = (0..set.classes())
+            .map(|c| set.class_name(c).into_owned())
+            .collect();
+        if let Some((rgb, width, height)) = confusion::render(&eval.confusion, &names)? {
+            test.add_image(tags::CONFUSION_MATRIX, &rgb, width, height, step)?;
+        }
+        if let Some(shape) = set.image_shape() {
+            let shown: Vec<gallery::Shown> = (0..gallery::SHOWN)
+                .map_while(|i| {
+                    Some(gallery::Shown {
+                        pixels: set.pixels(i)?,
+                        predicted: names.get(eval.first_predicted(i)?)?,
+                        truth: names.get(*set.labels().get(i)? as usize)?,
+                    })
+                })
+                .collect();
+            let (rgb, width, height) = gallery::render(&shown, shape)?;
+            test.add_image(tags::TEST_IMAGES, &rgb, width, height, step)?;
+        }
+        Ok(())
     }
 
     /// The step's scalars, in one event (a third of the bytes of one event each).
@@ -137,24 +223,19 @@ impl RunLog {
     pub(super) fn finish(mut self, report: &RunReport) -> Result<(), Error> {
         self.pictures.finish(&mut self.writer)?;
         let last_step = report.steps_done.saturating_sub(1) as i64;
-        let mut md =
-            String::from("| input | hypothesis | predicted | label |\n|---|---|---|---|\n");
-        for p in &report.predictions {
-            let input: Vec<String> = p.input.iter().map(|v| format!("{v}")).collect();
-            let _ = writeln!(
-                md,
-                "| [{}] | {} | {} | {} |",
-                input.join(", "),
-                p.hypothesis,
-                p.predicted(),
-                p.label
-            );
-        }
+        let mut md = predictions_table(report, &self.class_names);
         let _ = write!(
             md,
             "\nfinal cost {:.6}, accuracy {}",
             report.final_cost, report.accuracy
         );
+        if let Some(test) = report.test {
+            let _ = write!(
+                md,
+                "\n\ntest cost {:.6}, test accuracy {}",
+                test.cost, test.accuracy
+            );
+        }
         match report.outcome {
             Outcome::Completed => {}
             Outcome::Diverged { step } => {
@@ -193,10 +274,65 @@ impl RunLog {
             Status::Failure
         };
         self.writer.add_hparams_end(status)?;
+        // Close both files, whichever fails, and report the first error.
+        let test = self.test.map_or(Ok(()), SummaryWriter::close);
         self.writer.close()?;
+        test?;
         Ok(())
     }
 }
+
+/// The `predictions` text: the first examples with the network's output and their
+/// class. Two classes: each input, the sigmoid output (the hypothesis), the predicted
+/// class and the label, as the lesson prints them. More classes, or inputs too wide to
+/// read: the example's number, the predicted class, its probability and the label, by
+/// name.
+fn predictions_table(report: &RunReport, names: &[String]) -> String {
+    let name = |class: usize| {
+        names
+            .get(class)
+            .cloned()
+            .unwrap_or_else(|| class.to_string())
+    };
+    let narrow = report
+        .predictions
+        .first()
+        .is_some_and(|p| p.input.len() <= MAX_INPUTS_SHOWN);
+    let mut md = String::new();
+    if report.classes <= 2 && narrow {
+        md.push_str("| input | hypothesis | predicted | label |\n|---|---|---|---|\n");
+        for p in &report.predictions {
+            let input: Vec<String> = p.input.iter().map(|v| format!("{v}")).collect();
+            let _ = writeln!(
+                md,
+                "| [{}] | {} | {} | {} |",
+                input.join(", "),
+                p.hypothesis,
+                p.predicted,
+                p.label
+            );
+        }
+    } else {
+        md.push_str("| example | predicted | probability | label |\n|---|---|---|---|\n");
+        for (i, p) in report.predictions.iter().enumerate() {
+            let probability = if report.classes <= 2 && p.predicted == 0 {
+                1.0 - p.hypothesis
+            } else {
+                p.hypothesis
+            };
+            let _ = writeln!(
+                md,
+                "| {i} | {} | {probability:.4} | {} |",
+                name(p.predicted).replace('|', "\\|"),
+                name(p.label).replace('|', "\\|")
+            );
+        }
+    }
+    md
+}
+
+/// Widest input the `predictions` text shows in full.
+const MAX_INPUTS_SHOWN: usize = 8;
 
 /// Replaces `buf`'s contents with `values` (the model's buffers may be strided).
 fn copy_into<'a>(buf: &mut Vec<f32>, values: impl Iterator<Item = &'a f32>) {

@@ -21,8 +21,13 @@
 //! - [`limits`]: how big a run may be;
 //! - [`tags`]: the name of everything a run logs, and why.
 
+mod batches;
 pub mod boundary;
+mod canvas;
 pub mod config;
+pub mod confusion;
+pub mod evaluate;
+pub mod gallery;
 pub mod graph;
 pub mod limits;
 mod log;
@@ -73,20 +78,22 @@ pub enum Outcome {
 /// One row of the final predictions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
+    /// The example's features, as the network saw them.
     pub input: Vec<f32>,
+    /// For two classes, the sigmoid output (the probability of class 1); for more, the
+    /// probability of the predicted class.
     pub hypothesis: f32,
-    pub label: f32,
+    /// The most probable class.
+    pub predicted: usize,
+    /// The example's class.
+    pub label: usize,
 }
 
-impl Prediction {
-    /// The predicted class (`hypothesis > 0.5`).
-    pub fn predicted(&self) -> f32 {
-        if self.hypothesis > 0.5 {
-            1.0
-        } else {
-            0.0
-        }
-    }
+/// A network's cost and accuracy on a held-out test set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TestScore {
+    pub cost: f32,
+    pub accuracy: f32,
 }
 
 /// What a finished (or stopped) run reports.
@@ -95,10 +102,14 @@ pub struct RunReport {
     pub outcome: Outcome,
     /// Steps run.
     pub steps_done: u64,
-    /// Cost of the final weights on the whole dataset.
+    /// Cost of the final weights on the whole training set.
     pub final_cost: f32,
-    /// Accuracy of the final weights on the whole dataset.
+    /// Accuracy of the final weights on the whole training set.
     pub accuracy: f32,
+    /// The final weights on the test set, for data that has one.
+    pub test: Option<TestScore>,
+    /// Classes of the data.
+    pub classes: usize,
     /// Up to [`MAX_PREDICTIONS`] rows of the final predictions.
     pub predictions: Vec<Prediction>,
     /// `grad_norm/layer1 / grad_norm/layerN` at step 0.

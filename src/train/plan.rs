@@ -11,6 +11,16 @@
 //!
 //! A fixed period ([`Every::Steps`]) is there for those who ask for one; the last step
 //! is then logged too, so a run's end state is always on record.
+//!
+//! A run with a test set also evaluates it, over steps `0 ..= steps` (step `s` is the
+//! weights before update `s`, as the training cost is; step `steps` is the final
+//! weights): at [`Schedule::tests`]' steps, dense at first, and at the end of every
+//! epoch (at most [`MAX_EPOCH_POINTS`] epochs, spread the same way, for a run of very
+//! many epochs). Each evaluation goes through the whole test set, so there are few of
+//! them. The pictures made from an evaluation (the confusion matrix, the test images
+//! with their predicted classes, the PR curves) follow [`Schedule::images`], counted in
+//! epochs when the run has epochs: at most 10 by default, the first and the last
+//! included.
 
 use std::fmt;
 
@@ -45,8 +55,12 @@ pub struct Schedule {
     pub scalars: Every,
     /// Per layer: `variables/Wk`, `variables/bk`, `outputs/layerK`, `gradients/layerK`.
     pub histograms: Every,
-    /// `decision_boundary`, `vanishing_gradient`.
+    /// `decision_boundary`, `vanishing_gradient`; with a test set, the pictures of an
+    /// evaluation (in epochs, when the run has epochs).
     pub images: Every,
+    /// Evaluations of the test set, besides one at the end of each epoch (never when
+    /// `scalars` is never).
+    pub tests: Every,
 }
 
 /// Points per tag that TensorBoard's default view shows in full.
@@ -60,6 +74,7 @@ impl Budget {
         scalars: Every::Auto(1000),
         histograms: Every::Auto(30),
         images: Every::Auto(10),
+        tests: Every::Auto(20),
     };
     /// A sweep's run, many of which sit side by side: fewer scalar points, and
     /// histograms and images at the first and last step only.
@@ -67,6 +82,7 @@ impl Budget {
         scalars: Every::Auto(200),
         histograms: Every::Auto(2),
         images: Every::Auto(2),
+        tests: Every::Auto(2),
     };
     /// Nothing during training (a run still writes its graph, config, hparams session
     /// and final values).
@@ -74,8 +90,13 @@ impl Budget {
         scalars: Every::Never,
         histograms: Every::Never,
         images: Every::Never,
+        tests: Every::Never,
     };
 }
+
+/// Most epoch ends evaluated in a run: with more epochs than this, the evaluated ones
+/// are spread as [`auto_steps`] spreads steps (TensorBoard keeps 1,000 scalars).
+pub const MAX_EPOCH_POINTS: u64 = 980;
 
 /// One kind's steps for a run whose last step is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,23 +129,122 @@ impl Due {
     }
 }
 
+/// When an evaluation (and its pictures) happens: at some steps, and at some epoch
+/// ends (epoch `e` ends at step `e * steps_per_epoch`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Evaluations {
+    /// By step, over `0 ..= steps`.
+    steps: Due,
+    /// By epoch, over `0 ..= epochs`, with the run's steps per epoch.
+    epochs: Option<(Due, u64)>,
+}
+
+impl Evaluations {
+    fn at(&self, step: u64) -> bool {
+        self.steps.at(step)
+            || self.epochs.as_ref().is_some_and(|(due, per_epoch)| {
+                step.is_multiple_of(*per_epoch) && due.at(step / per_epoch)
+            })
+    }
+}
+
+/// How a run is counted: in steps, or in epochs of a number of steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    /// `steps` steps, `0 ..= steps - 1`.
+    Steps(u64),
+    /// `epochs` passes of `steps_per_epoch` steps each (both at least 1).
+    Epochs { epochs: u64, steps_per_epoch: u64 },
+}
+
+impl Length {
+    /// Steps in all (saturating: a run that long is refused before it starts).
+    pub fn steps(self) -> u64 {
+        match self {
+            Length::Steps(steps) => steps,
+            Length::Epochs {
+                epochs,
+                steps_per_epoch,
+            } => epochs.saturating_mul(steps_per_epoch),
+        }
+    }
+}
+
 /// The plan of one run: which summaries its step `s` writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogPlan {
     scalars: Due,
     histograms: Due,
     images: Due,
+    tests: Evaluations,
+    test_pictures: Evaluations,
 }
 
 impl LogPlan {
-    /// The plan of a run of `steps` steps (`0 ..= steps - 1`).
+    /// The plan of a run of `steps` steps (`0 ..= steps - 1`), counted in steps.
     pub fn new(schedule: &Schedule, steps: u64) -> LogPlan {
+        LogPlan::of(schedule, Length::Steps(steps))
+    }
+
+    /// The plan of a run of `length`.
+    pub fn of(schedule: &Schedule, length: Length) -> LogPlan {
+        let steps = length.steps();
         let last = steps.saturating_sub(1);
+        let never = || Evaluations {
+            steps: Due::new(Every::Never, steps),
+            epochs: None,
+        };
+        let (tests, test_pictures) = if schedule.scalars == Every::Never {
+            (never(), never())
+        } else {
+            match length {
+                Length::Steps(_) => (
+                    Evaluations {
+                        steps: Due::new(schedule.tests, steps),
+                        epochs: None,
+                    },
+                    Evaluations {
+                        steps: Due::new(schedule.images, steps),
+                        epochs: None,
+                    },
+                ),
+                Length::Epochs {
+                    epochs,
+                    steps_per_epoch,
+                } => (
+                    Evaluations {
+                        steps: Due::new(schedule.tests, steps),
+                        epochs: Some((
+                            Due::new(Every::Auto(MAX_EPOCH_POINTS), epochs),
+                            steps_per_epoch,
+                        )),
+                    },
+                    Evaluations {
+                        steps: Due::new(Every::Never, steps),
+                        epochs: Some((Due::new(schedule.images, epochs), steps_per_epoch)),
+                    },
+                ),
+            }
+        };
         LogPlan {
             scalars: Due::new(schedule.scalars, last),
             histograms: Due::new(schedule.histograms, last),
             images: Due::new(schedule.images, last),
+            tests,
+            test_pictures,
         }
+    }
+
+    /// Whether the test set is evaluated with the weights before update `step`
+    /// (`0 ..= steps`, the last being the final weights): at the test steps, at the
+    /// end of each epoch, and wherever its pictures are drawn.
+    pub fn tests(&self, step: u64) -> bool {
+        self.tests.at(step) || self.test_pictures.at(step)
+    }
+
+    /// Whether the pictures of a test evaluation are drawn at `step` (`0 ..= steps`).
+    pub fn test_pictures(&self, step: u64) -> bool {
+        self.test_pictures.at(step)
     }
 
     /// Whether scalars are written at `step`.
@@ -199,6 +319,7 @@ mod tests {
             scalars: every,
             histograms: every,
             images: every,
+            tests: every,
         };
         let plan = LogPlan::new(&schedule, steps);
         (0..steps).filter(|&s| pick(&plan, s)).collect()
@@ -258,6 +379,65 @@ mod tests {
                 assert!(s.windows(2).all(|w| w[0] < w[1]), "n {n} last {last}");
             }
         }
+    }
+
+    #[test]
+    fn a_run_of_epochs_is_evaluated_densely_at_first_and_at_every_epoch_end() {
+        // Fashion-MNIST, batch 100: 5 epochs of 600 steps.
+        let length = Length::Epochs {
+            epochs: 5,
+            steps_per_epoch: 600,
+        };
+        let plan = LogPlan::of(&Budget::LESSON, length);
+        let tests: Vec<u64> = (0..=3000).filter(|&s| plan.tests(s)).collect();
+        // The test budget's 20 steps over 0..=3000, and the four epoch ends between.
+        assert_eq!(
+            tests,
+            [
+                0, 1, 3, 6, 10, 16, 25, 37, 55, 80, 116, 167, 241, 346, 497, 600, 713, 1022, 1200,
+                1464, 1800, 2096, 2400, 3000
+            ]
+        );
+        // The pictures of an evaluation: every epoch end and the start (6 of 10 allowed).
+        let pictures: Vec<u64> = (0..=3000).filter(|&s| plan.test_pictures(s)).collect();
+        assert_eq!(pictures, [0, 600, 1200, 1800, 2400, 3000]);
+        // Fifteen epochs: ten of the sixteen epoch boundaries, first and last included.
+        let plan = LogPlan::of(
+            &Budget::LESSON,
+            Length::Epochs {
+                epochs: 15,
+                steps_per_epoch: 600,
+            },
+        );
+        let pictures: Vec<u64> = (0..=9000)
+            .filter(|&s| plan.test_pictures(s))
+            .map(|s| s / 600)
+            .collect();
+        assert_eq!(pictures, [0, 1, 2, 3, 5, 7, 9, 11, 13, 15]);
+        // A billion epochs of one step each: at most MAX_EPOCH_POINTS epoch ends.
+        let plan = LogPlan::of(
+            &Budget::LESSON,
+            Length::Epochs {
+                epochs: 1_000_000_000,
+                steps_per_epoch: 1,
+            },
+        );
+        assert!(plan.tests(0) && plan.tests(1) && plan.tests(1_000_000_000));
+        assert!(!plan.tests(999_999_999));
+    }
+
+    #[test]
+    fn a_run_of_steps_is_evaluated_as_its_test_budget_says_and_never_without_scalars() {
+        let plan = LogPlan::new(&Budget::LESSON, 10_001);
+        let tests = (0..=10_001).filter(|&s| plan.tests(s)).count();
+        assert_eq!(tests, 20 + 8, "the test budget and the pictures' steps");
+        assert!(plan.tests(10_001) && plan.test_pictures(10_001) && plan.tests(0));
+        let quiet = Schedule {
+            scalars: Every::Never,
+            ..Budget::LESSON
+        };
+        let plan = LogPlan::new(&quiet, 100);
+        assert!(!(0..=100).any(|s| plan.tests(s) || plan.test_pictures(s)));
     }
 
     #[test]

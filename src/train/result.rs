@@ -38,6 +38,13 @@ pub struct RunResult {
     pub accuracy: Option<f64>,
     /// First step whose cost was below 0.1.
     pub first_step_below_0_1: Option<u64>,
+    /// Cost of the final weights on the test set, for data with one (`None` without,
+    /// or when not finite).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_cost: Option<f64>,
+    /// Accuracy of the final weights on the test set, for data with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_accuracy: Option<f64>,
 }
 
 impl RunResult {
@@ -56,6 +63,8 @@ impl RunResult {
             final_cost: finite(report.final_cost),
             accuracy: finite(report.accuracy),
             first_step_below_0_1: report.first_step_below_0_1,
+            test_cost: report.test.and_then(|t| finite(t.cost)),
+            test_accuracy: report.test.and_then(|t| finite(t.accuracy)),
         }
     }
 
@@ -132,6 +141,8 @@ mod tests {
             final_cost: None,
             accuracy: Some(0.5),
             first_step_below_0_1: None,
+            test_cost: None,
+            test_accuracy: None,
         }
     }
 

@@ -1,26 +1,31 @@
 //! The training loop: build the network, run gradient descent for the configured number
-//! of steps, log what the [`LogPlan`] says at each step, and report how it ended.
+//! of steps (or epochs), evaluate the test set and log what the [`LogPlan`] says at
+//! each step, and report how it ended.
 //!
 //! The step itself allocates nothing; logging reads the model's buffers in place.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use ndarray::{Array1, Array2, Axis};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::batches::Batches;
+use super::config::TEST_RUN;
+use super::evaluate::{Evaluation, Evaluator};
 use super::log::RunLog;
 use super::logdir::{claim, RunDir};
 use super::plan::LogPlan;
 use super::{
-    Error, Outcome, Prediction, Progress, RunReport, TrainConfig, DIVERGENCE_COST, MAX_PREDICTIONS,
+    Error, Outcome, Prediction, Progress, RunReport, TestScore, TrainConfig, DIVERGENCE_COST,
 };
-use crate::data::Dataset;
+use crate::data::{Dataset, Split};
 use crate::events::WriterOptions;
 use crate::nn::{Mlp, MlpConfig, Optimizer, Workspace};
 
-/// Trains one network on `data` as `config` says, logging into `config.logdir`.
+/// Trains one network on `data` (its training set; its test set is evaluated as the
+/// plan says) as `config` says, logging into `config.logdir` (and the test set's
+/// curves into its `test` sub-run).
 ///
 /// `stop` is polled before every step: when it turns true the run stops, flushes and
 /// closes its log, and reports [`Outcome::Interrupted`]. A cost that is not finite or
@@ -28,15 +33,16 @@ use crate::nn::{Mlp, MlpConfig, Optimizer, Workspace};
 /// the hparams session as a failure.
 pub fn train(
     config: &TrainConfig,
-    data: &Dataset,
+    data: &Split,
     stop: &AtomicBool,
     progress: &mut dyn Progress,
 ) -> Result<RunReport, Error> {
-    config.validate(data.len(), data.features())?;
+    config.validate(&data.shape())?;
+    let train_set = &data.train;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mlp = Mlp::new(
         &MlpConfig {
-            inputs: data.features(),
+            inputs: train_set.features(),
             width: config.width,
             depth: config.depth,
             hidden: config.activation()?,
@@ -44,45 +50,71 @@ pub fn train(
         },
         &mut rng,
     )?;
-    let batch = config.batch_rows(data.len());
+    let batch = config.batch_rows(train_set.len());
     let ws = Workspace::new(&mlp, batch)?;
     let opt = Optimizer::new(config.optimizer, &mlp);
-    let plan = LogPlan::new(&config.schedule, config.steps);
+    let length = config.length(train_set.len());
+    let plan = LogPlan::of(&config.schedule, length);
+    let batches = Batches::new(train_set, batch, length);
+    let test = match &data.test {
+        Some(set) => Some((set, Evaluator::new(&mlp, set)?)),
+        None => None,
+    };
 
     let mut dir = claim(&config.logdir, config.overwrite)?;
+    let mut test_dir = match test {
+        Some(_) => Some(claim(&config.logdir.join(TEST_RUN), config.overwrite)?),
+        None => None,
+    };
     let built = Built {
         rng,
         mlp,
         ws,
         opt,
         plan,
-        batch,
+        batches,
+        test,
+        steps: length.steps(),
     };
-    let result = run(config, data, stop, progress, &mut dir, built);
+    let result = run(
+        config,
+        data,
+        stop,
+        progress,
+        (&mut dir, test_dir.as_mut()),
+        built,
+    );
     if result.is_err() {
         dir.discard_failed();
+        if let Some(test_dir) = &test_dir {
+            test_dir.discard_failed();
+        }
     }
     result
 }
 
 /// What is made before the run directory is claimed.
-struct Built {
+struct Built<'d> {
     rng: ChaCha8Rng,
     mlp: Mlp,
     ws: Workspace,
     opt: Optimizer,
     plan: LogPlan,
-    batch: usize,
+    batches: Batches,
+    /// The test set and its evaluator.
+    test: Option<(&'d Dataset, Evaluator)>,
+    /// Steps in all.
+    steps: u64,
 }
 
-/// The run, in its claimed directory.
+/// The run, in its claimed directories.
 fn run(
     config: &TrainConfig,
-    data: &Dataset,
+    data: &Split,
     stop: &AtomicBool,
     progress: &mut dyn Progress,
-    dir: &mut RunDir,
-    built: Built,
+    (dir, test_dir): (&mut RunDir, Option<&mut RunDir>),
+    built: Built<'_>,
 ) -> Result<RunReport, Error> {
     let Built {
         mut rng,
@@ -90,23 +122,23 @@ fn run(
         mut ws,
         mut opt,
         plan,
-        batch,
+        mut batches,
+        mut test,
+        steps,
     } = built;
-    let full_batch = batch == data.len();
+    let train_set = &data.train;
     let options = WriterOptions {
         flush_interval: config.flush_interval,
         ..Default::default()
     };
-    let mut log = RunLog::start(config, data, &mlp, batch, options)?;
+    let mut log = RunLog::start(config, data, &mlp, ws.batch(), options)?;
     // The new run has started (its first records are on disk): only now may the files
     // it replaces go.
     log.flush()?;
     dir.started(log.event_file())?;
-
-    // Minibatch buffers, made once.
-    let mut xb = Array2::<f32>::zeros((batch, data.features()));
-    let mut yb = Array1::<f32>::zeros(batch);
-    let mut order: Vec<usize> = (0..data.len()).collect();
+    if let (Some(test_dir), Some(file)) = (test_dir, log.test_event_file()) {
+        test_dir.started(file)?;
+    }
 
     let depth = mlp.depth();
     let start = Instant::now();
@@ -114,20 +146,21 @@ fn run(
     let mut steps_done = 0;
     let mut first_below = None;
     let mut grad_norms_start = Vec::new();
-    for step in 0..config.steps {
+    for step in 0..steps {
         if stop.load(Ordering::Relaxed) {
             outcome = Outcome::Interrupted { step };
             break;
         }
+        if let Some((set, evaluator)) = &mut test {
+            if plan.tests(step) {
+                let eval = evaluator.run(&mlp, set, plan.test_pictures(step))?;
+                log.test(&eval, set, step, plan.test_pictures(step))?;
+            }
+        }
         if plan.histograms(step) {
             log.parameters(&mlp, step)?;
         }
-        let (x, y) = if full_batch {
-            (data.x.view(), data.y.view())
-        } else {
-            sample_batch(data, &mut order, &mut rng, &mut xb, &mut yb);
-            (xb.view(), yb.view())
-        };
+        let (x, y) = batches.at(step, train_set, &mut rng);
         let cost = ws.step(&mut mlp, &mut opt, x, y, config.lr)?;
         steps_done = step + 1;
         if step == 0 {
@@ -154,32 +187,30 @@ fn run(
     let grad_norms_end = grad_norms(&ws, depth);
     let elapsed = start.elapsed();
 
-    // The final weights on the whole dataset, through the same (stable, from-logit)
-    // cost as training; a full-batch run's workspace already has the right size.
-    let mut eval = if full_batch {
-        ws
-    } else {
-        Workspace::new(&mlp, data.len())?
+    // The final weights on the whole training set, through the same (stable,
+    // from-logit) cost as training, and on the test set, logged as the test curve's
+    // last point with its pictures.
+    let mut evaluator = Evaluator::new(&mlp, train_set)?;
+    let final_train = evaluator.run(&mlp, train_set, false)?;
+    let final_test = match &mut test {
+        Some((set, evaluator)) => {
+            let eval = evaluator.run(&mlp, set, true)?;
+            log.test(&eval, set, steps_done, true)?;
+            Some(TestScore {
+                cost: eval.cost,
+                accuracy: eval.accuracy,
+            })
+        }
+        None => None,
     };
-    let final_cost = eval.forward(&mlp, data.x.view(), data.y.view())?;
-    let accuracy = eval.accuracy();
-    let predictions: Vec<Prediction> = data
-        .x
-        .axis_iter(Axis(0))
-        .zip(eval.output().iter().zip(data.y.iter()))
-        .take(MAX_PREDICTIONS)
-        .map(|(row, (&h, &l))| Prediction {
-            input: row.to_vec(),
-            hypothesis: h,
-            label: l,
-        })
-        .collect();
     let report = RunReport {
         outcome,
         steps_done,
-        final_cost,
-        accuracy,
-        predictions,
+        final_cost: final_train.cost,
+        accuracy: final_train.accuracy,
+        test: final_test,
+        classes: train_set.classes(),
+        predictions: predictions(train_set, &final_train),
         grad_ratio_start: first_over_last(&grad_norms_start),
         grad_ratio_end: first_over_last(&grad_norms_end),
         grad_norms_start,
@@ -190,6 +221,26 @@ fn run(
     };
     log.finish(&report)?;
     Ok(report)
+}
+
+/// The first examples' predictions, from an evaluation of `data`.
+fn predictions(data: &Dataset, eval: &Evaluation) -> Vec<Prediction> {
+    (0..super::MAX_PREDICTIONS)
+        .map_while(|i| {
+            let probs = eval.first(i)?;
+            let predicted = eval.first_predicted(i)?;
+            let hypothesis = match probs {
+                [_, one] => *one,
+                _ => probs.get(predicted).copied().unwrap_or(f32::NAN),
+            };
+            Some(Prediction {
+                input: data.row(i)?,
+                hypothesis,
+                predicted,
+                label: *data.labels().get(i)? as usize,
+            })
+        })
+        .collect()
 }
 
 /// Every layer's gradient norm after the last step (layer 1 first).
@@ -204,23 +255,5 @@ fn first_over_last(norms: &[f32]) -> f32 {
     match (norms.first(), norms.last()) {
         (Some(first), Some(last)) => first / last,
         _ => f32::NAN,
-    }
-}
-
-/// Fills `xb`/`yb` with a random batch (a partial Fisher-Yates shuffle of `order`).
-fn sample_batch(
-    data: &Dataset,
-    order: &mut [usize],
-    rng: &mut ChaCha8Rng,
-    xb: &mut Array2<f32>,
-    yb: &mut Array1<f32>,
-) {
-    let n = order.len();
-    for i in 0..yb.len() {
-        let j = rng.random_range(i..n);
-        order.swap(i, j);
-        let src = order[i];
-        xb.row_mut(i).assign(&data.x.row(src));
-        yb[i] = data.y[src];
     }
 }

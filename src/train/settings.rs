@@ -12,12 +12,13 @@
 //! code that uses it.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use super::TrainConfig;
 use crate::data::DatasetSpec;
 use crate::nn::{ActivationKind, Init, OptimizerKind};
-use crate::summary::hparams::HParamValue;
+use crate::summary::hparams::{HParamKind, HParamValue};
 
 /// A training setting, in the order runs are enumerated, named and listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -29,10 +30,13 @@ pub enum Setting {
     Optimizer,
     Lr,
     Steps,
+    Epochs,
     Batch,
+    Dropout,
     LeakySlope,
     MaxoutPieces,
     Dataset,
+    TestCsv,
     Seed,
 }
 
@@ -48,7 +52,7 @@ struct Row {
 impl Setting {
     /// Every setting, in enumeration and naming order (the seed last, so that
     /// consecutive runs of a sweep differ by seed first).
-    pub const ALL: [Setting; 12] = [
+    pub const ALL: [Setting; 15] = [
         Setting::Act,
         Setting::Depth,
         Setting::Width,
@@ -56,10 +60,13 @@ impl Setting {
         Setting::Optimizer,
         Setting::Lr,
         Setting::Steps,
+        Setting::Epochs,
         Setting::Batch,
+        Setting::Dropout,
         Setting::LeakySlope,
         Setting::MaxoutPieces,
         Setting::Dataset,
+        Setting::TestCsv,
         Setting::Seed,
     ];
 
@@ -75,7 +82,7 @@ impl Setting {
             Setting::Act => row(
                 "act",
                 "A",
-                "Activation of the hidden layers; the output layer is always a sigmoid",
+                "Activation of the hidden layers (the output is one sigmoid unit for two classes, softmax for more)",
                 false,
             ),
             Setting::Depth => row(
@@ -88,7 +95,7 @@ impl Setting {
             Setting::Init => row(
                 "init",
                 "I",
-                "Weight initialisation: uniform = U(-1, 1) weights and zero biases (the lesson's)",
+                "Weight initialisation: uniform = U(-1, 1) weights and zero biases (the lesson's); normal = N(0, 1) weights and biases",
                 false,
             ),
             Setting::Optimizer => row("optimizer", "O", "Optimizer", false),
@@ -96,14 +103,26 @@ impl Setting {
             Setting::Steps => row(
                 "steps",
                 "N",
-                "Training steps (the lesson's 10,001: steps 0 to 10,000)",
+                "Training steps (the lesson's 10,001: steps 0 to 10,000), each on a batch drawn at random; not with --epochs",
+                true,
+            ),
+            Setting::Epochs => row(
+                "epochs",
+                "N",
+                "Passes over the training set in shuffled mini-batches of --batch, instead of --steps (off: count --steps)",
                 true,
             ),
             Setting::Batch => row(
                 "batch",
                 "N",
-                "Rows per step, drawn at random each step (full: the whole dataset)",
+                "Rows per step (full: the whole training set)",
                 true,
+            ),
+            Setting::Dropout => row(
+                "dropout",
+                "P",
+                "Probability of dropping each hidden unit's output while training (0: none; never when evaluating)",
+                false,
             ),
             Setting::LeakySlope => row(
                 "leaky-slope",
@@ -120,7 +139,13 @@ impl Setting {
             Setting::Dataset => row(
                 "dataset",
                 "D",
-                "Training data: xor, circles, moons, spirals, or csv:PATH (features, then a 0/1 label)",
+                "Training data: xor, circles, moons, spirals, fashion-mnist, csv:PATH (features, then a class 0..K-1) or idx:DIR (MNIST's four files)",
+                false,
+            ),
+            Setting::TestCsv => row(
+                "test-csv",
+                "PATH",
+                "Held-out test set of a csv: dataset, a file of the same columns (none: no test set)",
                 false,
             ),
             Setting::Seed => row(
@@ -181,16 +206,26 @@ impl Setting {
             }
             Setting::Lr => Value::Lr(positive(text)?),
             Setting::Steps => Value::Steps(at_least_one(text)?),
+            Setting::Epochs => Value::Epochs(match text {
+                OFF => None,
+                _ => Some(at_least_one(text)?),
+            }),
             Setting::Batch => Value::Batch(match text {
                 FULL_BATCH => None,
                 _ => Some(at_least_one(text)?),
             }),
+            Setting::Dropout => Value::Dropout(probability(text)?),
             Setting::LeakySlope => Value::LeakySlope(finite(text)?),
             Setting::MaxoutPieces => Value::MaxoutPieces(at_least_two(text)?),
             Setting::Dataset => Value::Dataset(
                 text.parse()
                     .map_err(|e: crate::data::Error| e.to_string())?,
             ),
+            Setting::TestCsv => Value::TestCsv(match text {
+                NONE => None,
+                "" => return Err("needs a path (or none)".into()),
+                _ => Some(PathBuf::from(text)),
+            }),
             Setting::Seed => Value::Seed(whole(text)?),
         })
     }
@@ -205,20 +240,51 @@ impl Setting {
             Setting::Optimizer => Value::Optimizer(config.optimizer),
             Setting::Lr => Value::Lr(config.lr),
             Setting::Steps => Value::Steps(config.steps),
+            Setting::Epochs => Value::Epochs(config.epochs),
             Setting::Batch => Value::Batch(config.batch),
+            Setting::Dropout => Value::Dropout(config.dropout),
             Setting::LeakySlope => Value::LeakySlope(config.leaky_slope),
             Setting::MaxoutPieces => Value::MaxoutPieces(config.maxout_pieces),
             Setting::Dataset => Value::Dataset(config.dataset.clone()),
+            Setting::TestCsv => Value::TestCsv(config.test_csv.clone()),
             Setting::Seed => Value::Seed(config.seed),
         }
     }
 
+    /// The kind of value its HParams column holds, whatever the value (epochs are a
+    /// number wherever they matter, though "off" is not).
+    pub fn hparam_kind(self) -> HParamKind {
+        match self {
+            Setting::Depth
+            | Setting::Width
+            | Setting::Lr
+            | Setting::Steps
+            | Setting::Epochs
+            | Setting::Dropout
+            | Setting::LeakySlope
+            | Setting::MaxoutPieces
+            | Setting::Seed => HParamKind::Num,
+            Setting::Act
+            | Setting::Init
+            | Setting::Optimizer
+            | Setting::Batch
+            | Setting::Dataset
+            | Setting::TestCsv => HParamKind::Str,
+        }
+    }
+
     /// Whether this setting changes anything in `config` (the leaky slope only does for
-    /// leaky-relu, the pieces only for maxout).
+    /// leaky-relu, the pieces only for maxout, the steps only without epochs, the
+    /// epochs only when set, dropout only with hidden layers, a test CSV only for a CSV
+    /// dataset).
     pub fn matters(self, config: &TrainConfig) -> bool {
         match self {
             Setting::LeakySlope => config.act == ActivationKind::LeakyRelu,
             Setting::MaxoutPieces => config.act == ActivationKind::Maxout,
+            Setting::Steps => config.epochs.is_none(),
+            Setting::Epochs => config.epochs.is_some(),
+            Setting::Dropout => config.depth > 1,
+            Setting::TestCsv => config.dataset.is_csv(),
             _ => true,
         }
     }
@@ -232,6 +298,10 @@ impl fmt::Display for Setting {
 
 /// How the full batch is written where a batch size could be.
 pub const FULL_BATCH: &str = "full";
+/// How "no epochs" (a run counted in steps) is written.
+pub const OFF: &str = "off";
+/// How "no test file" is written.
+pub const NONE: &str = "none";
 
 /// One value of one setting.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,11 +313,15 @@ pub enum Value {
     Optimizer(OptimizerKind),
     Lr(f32),
     Steps(u64),
+    /// Passes over the training set; `None` to count steps instead.
+    Epochs(Option<u64>),
     /// Rows per step; `None` for the full batch.
     Batch(Option<usize>),
+    Dropout(f32),
     LeakySlope(f32),
     MaxoutPieces(usize),
     Dataset(DatasetSpec),
+    TestCsv(Option<PathBuf>),
     Seed(u64),
 }
 
@@ -262,10 +336,13 @@ impl Value {
             Value::Optimizer(_) => Setting::Optimizer,
             Value::Lr(_) => Setting::Lr,
             Value::Steps(_) => Setting::Steps,
+            Value::Epochs(_) => Setting::Epochs,
             Value::Batch(_) => Setting::Batch,
+            Value::Dropout(_) => Setting::Dropout,
             Value::LeakySlope(_) => Setting::LeakySlope,
             Value::MaxoutPieces(_) => Setting::MaxoutPieces,
             Value::Dataset(_) => Setting::Dataset,
+            Value::TestCsv(_) => Setting::TestCsv,
             Value::Seed(_) => Setting::Seed,
         }
     }
@@ -280,10 +357,13 @@ impl Value {
             Value::Optimizer(o) => config.optimizer = *o,
             Value::Lr(lr) => config.lr = *lr,
             Value::Steps(s) => config.steps = *s,
+            Value::Epochs(e) => config.epochs = *e,
             Value::Batch(b) => config.batch = *b,
+            Value::Dropout(p) => config.dropout = *p,
             Value::LeakySlope(slope) => config.leaky_slope = *slope,
             Value::MaxoutPieces(k) => config.maxout_pieces = *k,
             Value::Dataset(d) => config.dataset = d.clone(),
+            Value::TestCsv(t) => config.test_csv = t.clone(),
             Value::Seed(s) => config.seed = *s,
         }
     }
@@ -296,8 +376,12 @@ impl Value {
             Value::Depth(v) | Value::Width(v) | Value::MaxoutPieces(v) => {
                 HParamValue::Num(*v as f64)
             }
-            Value::Steps(v) | Value::Seed(v) => HParamValue::Num(*v as f64),
-            Value::Lr(v) | Value::LeakySlope(v) => HParamValue::Num(shortest_decimal(*v)),
+            Value::Steps(v) | Value::Seed(v) | Value::Epochs(Some(v)) => {
+                HParamValue::Num(*v as f64)
+            }
+            Value::Lr(v) | Value::LeakySlope(v) | Value::Dropout(v) => {
+                HParamValue::Num(shortest_decimal(*v))
+            }
             _ => HParamValue::Str(self.to_string()),
         }
     }
@@ -311,11 +395,14 @@ impl fmt::Display for Value {
             Value::Depth(v) | Value::Width(v) | Value::MaxoutPieces(v) => write!(f, "{v}"),
             Value::Init(i) => f.write_str(i.name()),
             Value::Optimizer(o) => f.write_str(o.name()),
-            Value::Lr(v) | Value::LeakySlope(v) => write!(f, "{v}"),
-            Value::Steps(v) | Value::Seed(v) => write!(f, "{v}"),
+            Value::Lr(v) | Value::LeakySlope(v) | Value::Dropout(v) => write!(f, "{v}"),
+            Value::Steps(v) | Value::Seed(v) | Value::Epochs(Some(v)) => write!(f, "{v}"),
+            Value::Epochs(None) => f.write_str(OFF),
             Value::Batch(Some(b)) => write!(f, "{b}"),
             Value::Batch(None) => f.write_str(FULL_BATCH),
             Value::Dataset(d) => write!(f, "{d}"),
+            Value::TestCsv(Some(path)) => write!(f, "{}", path.display()),
+            Value::TestCsv(None) => f.write_str(NONE),
         }
     }
 }
@@ -355,6 +442,16 @@ fn finite(text: &str) -> Result<f32, String> {
         Ok(v) if v.is_finite() => Ok(v),
         Ok(_) => Err("must be a finite number".into()),
         Err(_) => Err(format!("'{text}' is not a number")),
+    }
+}
+
+/// A dropout probability: a number in [0, 1).
+fn probability(text: &str) -> Result<f32, String> {
+    let v = finite(text)?;
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("must be at least 0 and below 1".into())
     }
 }
 

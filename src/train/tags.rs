@@ -24,6 +24,11 @@ pub const PREDICTIONS: &str = "predictions";
 pub const GRADIENTS_TABLE: &str = "gradients";
 /// The custom-scalars chart of every gradient norm.
 pub const GRAD_NORM_CHART: &str = "vanishing gradient";
+/// The test set's confusion matrix (in the `test` sub-run).
+pub const CONFUSION_MATRIX: &str = "confusion_matrix";
+/// The test set's first images with their predicted and true classes (in the `test`
+/// sub-run).
+pub const TEST_IMAGES: &str = "test_images";
 
 /// The gradient norm of layer `k` (1-based).
 pub fn grad_norm(k: usize) -> String {
@@ -44,22 +49,94 @@ pub fn histograms(k: usize) -> [String; 4] {
     ]
 }
 
-/// What each tag shows, as TensorBoard prints it under the chart
-/// (`SummaryMetadata.summary_description`, markdown), for a run of `depth` layers.
-pub fn descriptions(depth: usize) -> Vec<(String, String)> {
-    let mut out = vec![
+/// What `cost` at its collapsed value means for `classes` classes: the output is the
+/// same for every input, so the cost is ln `classes`.
+fn collapse(classes: usize) -> String {
+    if classes <= 2 {
+        "**ln 2 = 0.6931** means the output is 0.5 for every input: the network has \
+         collapsed to guessing."
+            .to_string()
+    } else {
+        format!(
+            "**ln {classes} = {:.4}** means the output is 1/{classes} for every class and every \
+             input: the network has collapsed to guessing.",
+            (classes as f64).ln()
+        )
+    }
+}
+
+/// The cross-entropy `cost` measures, for `classes` classes.
+fn cross_entropy(classes: usize) -> &'static str {
+    if classes <= 2 {
+        "Binary cross-entropy"
+    } else {
+        "Softmax cross-entropy"
+    }
+}
+
+/// What accuracy means, and its guessing level, for `classes` classes.
+fn right(classes: usize) -> String {
+    if classes <= 2 {
+        "classified right (output above 0.5 for label 1). On XOR, 0.5 is guessing.".to_string()
+    } else {
+        format!(
+            "classified right (the most probable of the {classes} classes is the true one). \
+             With {classes} balanced classes, {} is guessing.",
+            1.0 / classes as f64
+        )
+    }
+}
+
+/// What the test run's tags show (the tags of [`TEST_RUN`](super::config::TEST_RUN)),
+/// for `classes` classes.
+pub fn test_descriptions(classes: usize) -> Vec<(String, String)> {
+    vec![
         (
             COST.to_string(),
-            "Binary cross-entropy of each step's batch, before the step's update. \
-             **ln 2 = 0.6931** means the output is 0.5 for every input: the network has \
-             collapsed to guessing."
-                .to_string(),
+            format!(
+                "{} of the whole **test set** (held out: never trained on), with the weights \
+                 before this step's update. {}",
+                cross_entropy(classes),
+                collapse(classes)
+            ),
         ),
         (
             ACCURACY.to_string(),
-            "Fraction of the batch classified right (output above 0.5 for label 1). On XOR, \
-             0.5 is guessing."
+            format!("Fraction of the **test set** {}", right(classes)),
+        ),
+        (
+            CONFUSION_MATRIX.to_string(),
+            "How the test set's examples of each true class (rows) were classified \
+             (columns), in percent of the row: a network that learns fills the diagonal; a \
+             collapsed one predicts one class for everything (one dark column)."
                 .to_string(),
+        ),
+        (
+            TEST_IMAGES.to_string(),
+            "The test set's first images: under each, the predicted class (**green** when \
+             right, **red** when wrong) and the true class in grey. The slider shows the \
+             predictions change as the network learns."
+                .to_string(),
+        ),
+    ]
+}
+
+/// What each tag shows, as TensorBoard prints it under the chart
+/// (`SummaryMetadata.summary_description`, markdown), for a run of `depth` layers and
+/// `classes` classes.
+pub fn descriptions(depth: usize, classes: usize) -> Vec<(String, String)> {
+    let mut out = vec![
+        (
+            COST.to_string(),
+            format!(
+                "{} of each step's batch, before the step's update. {}",
+                cross_entropy(classes),
+                collapse(classes)
+            ),
+        ),
+        (
+            ACCURACY.to_string(),
+            format!("Fraction of the batch {}", right(classes)),
         ),
         (
             DECISION_BOUNDARY.to_string(),
@@ -123,7 +200,7 @@ mod tests {
 
     #[test]
     fn every_logged_tag_has_one_description() {
-        let d = descriptions(11);
+        let d = descriptions(11, 2);
         let tags: std::collections::BTreeSet<&str> = d.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(tags.len(), d.len(), "one each");
         for tag in [
@@ -137,5 +214,25 @@ mod tests {
         }
         assert_eq!(d.len(), 4 + 11 * 5);
         assert!(d[0].1.contains("ln 2 = 0.6931"));
+    }
+
+    #[test]
+    fn ten_classes_collapse_at_ln_10_and_a_tenth() {
+        let d = descriptions(11, 10);
+        assert_eq!(
+            d[0].1,
+            "Softmax cross-entropy of each step's batch, before the step's update. \
+             **ln 10 = 2.3026** means the output is 1/10 for every class and every input: \
+             the network has collapsed to guessing."
+        );
+        assert!(
+            d[1].1
+                .ends_with("With 10 balanced classes, 0.1 is guessing."),
+            "{}",
+            d[1].1
+        );
+        let t = test_descriptions(10);
+        assert!(t[0].1.contains("**test set**") && t[0].1.contains("ln 10 = 2.3026"));
+        assert_eq!(t.len(), 4);
     }
 }

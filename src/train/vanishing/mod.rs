@@ -9,11 +9,8 @@
 //! at different steps, and of different runs, compare at a glance. [`table`] gives the
 //! same numbers as markdown for a text tag.
 //!
-//! The text is drawn with a font embedded in the binary (DejaVu Sans cut down to
-//! ASCII and a few symbols: `fonts/README.md`), registered with plotters once: no
-//! system font is looked up at run time. Glyphs are placed by `Canvas`, plotters'
-//! bitmap backend with its text drawing corrected. The picture is flat colours, with
-//! antialiasing snapped to half steps: a few dozen colours, which keeps its PNG small.
+//! The text is drawn with the font embedded in the binary, on the [`Canvas`] every
+//! picture with text shares (see [`canvas`](super::canvas)).
 //!
 //! Values the axis cannot show are still drawn, distinctly, and never panic: a norm
 //! beyond the range as a triangle at that edge pointing out of it, a zero norm (a dead
@@ -25,13 +22,10 @@ use std::fmt::Write as _;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-// Not `BackendStyle`: its `stroke_width` would clash with plotters' `Color`'s.
-use plotters_backend::DrawingErrorKind;
 
-mod canvas;
 mod profile;
 
-use canvas::{embedded_font, Canvas, FONT};
+use super::canvas::{self, Canvas};
 use profile::*;
 
 /// Picture width in pixels. TensorBoard scales an image to its card's width with
@@ -71,44 +65,7 @@ const SPECIAL: RGBColor = RGBColor(200, 50, 30);
 /// How far inside the plot (in decades) the edge markers sit, so they are whole.
 const EDGE_INSET: f64 = 0.25;
 
-/// What [`render`] can fail with: what plotters reports, by kind.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// plotters did not accept the embedded font.
-    #[error("the embedded chart font is not a usable TrueType font")]
-    FontRejected,
-    /// Text could not be laid out or drawn with the embedded font.
-    #[error("cannot draw the chart's text: {0}")]
-    Text(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// The bitmap backend failed.
-    #[error("cannot draw the chart: {0}")]
-    Backend(#[source] BitMapError),
-    /// The drawing area was shared while drawing (a plotters invariant).
-    #[error("cannot draw the chart: its drawing area is in use")]
-    Sharing,
-    /// The chart's layout does not fit the picture.
-    #[error("cannot draw the chart: its layout does not fit {WIDTH}x{HEIGHT} pixels")]
-    Layout,
-}
-
-/// The bitmap backend's error type, named through the backend (it lives in
-/// `plotters-bitmap`, which plotters does not re-export).
-type BitMapError = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
-
-type AreaError = DrawingAreaErrorKind<BitMapError>;
-
-impl From<AreaError> for Error {
-    fn from(e: AreaError) -> Error {
-        match e {
-            DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(e)) => {
-                Error::Backend(e)
-            }
-            DrawingAreaErrorKind::BackendError(DrawingErrorKind::FontError(e)) => Error::Text(e),
-            DrawingAreaErrorKind::SharingError => Error::Sharing,
-            DrawingAreaErrorKind::LayoutError => Error::Layout,
-        }
-    }
-}
+pub use super::canvas::Error;
 
 /// Draws the gradient-norm profile of step `step`: `now[k]` is layer `k + 1`'s L2 norm
 /// of dCost/dW, bold with markers; `start` (the same at step 0) faint beneath it for
@@ -117,14 +74,10 @@ impl From<AreaError> for Error {
 /// Any values are accepted (zero, NaN, infinite, off the axis: see the module doc); the
 /// x axis spans the longer of the two profiles.
 pub fn render(now: &[f32], start: &[f32], step: u64) -> Result<Vec<u8>, Error> {
-    let font = embedded_font()?;
     let mut rgb = vec![255u8; WIDTH as usize * HEIGHT as usize * 3];
-    {
-        let bitmap = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT));
-        let root = Canvas { bitmap, font }.into_drawing_area();
-        draw(&root, now, start, step)?;
-        root.present()?;
-    }
+    canvas::draw_on(&mut rgb, (WIDTH, HEIGHT), |root| {
+        draw(root, now, start, step)
+    })?;
     Ok(rgb)
 }
 
@@ -214,7 +167,7 @@ fn draw(
 }
 
 fn font(size: f64, colour: &'static RGBColor) -> TextStyle<'static> {
-    TextStyle::from((FONT, size).into_font()).color(colour)
+    canvas::font(size, colour)
 }
 
 /// The labelled layers: every one up to 12 layers, otherwise layer 1, the multiples of

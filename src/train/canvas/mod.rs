@@ -1,23 +1,85 @@
-//! Plotters' bitmap backend with its text drawing replaced: glyphs of the embedded
-//! font, laid out and placed by hand, so the chart's text needs no system font.
+//! The canvas every picture with text is drawn on: plotters' bitmap backend with its
+//! text drawing replaced by glyphs of a font embedded in the binary (DejaVu Sans cut
+//! down to ASCII and a few symbols: `fonts/README.md`), laid out and placed by hand, so
+//! no system font is looked up at run time. Pictures are flat colours, with
+//! antialiasing snapped to half steps: a few dozen colours, which keeps their PNGs
+//! small.
 
 use std::sync::OnceLock;
 
 use ab_glyph::{Font as _, FontRef, PxScale, ScaleFont as _};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 // Not `BackendStyle`: its `stroke_width` would clash with plotters' `Color`'s.
 use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
 
-use super::{BitMapError, Error};
+/// What drawing a picture can fail with: what plotters reports, by kind.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// plotters did not accept the embedded font.
+    #[error("the embedded chart font is not a usable TrueType font")]
+    FontRejected,
+    /// Text could not be laid out or drawn with the embedded font.
+    #[error("cannot draw the picture's text: {0}")]
+    Text(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The bitmap backend failed.
+    #[error("cannot draw the picture: {0}")]
+    Backend(#[source] BitMapError),
+    /// The drawing area was shared while drawing (a plotters invariant).
+    #[error("cannot draw the picture: its drawing area is in use")]
+    Sharing,
+    /// The picture's layout does not fit its size.
+    #[error("cannot draw the picture: its layout does not fit")]
+    Layout,
+}
+
+/// The bitmap backend's error type, named through the backend (it lives in
+/// `plotters-bitmap`, which plotters does not re-export).
+pub(crate) type BitMapError = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
+
+type AreaError = DrawingAreaErrorKind<BitMapError>;
+
+impl From<AreaError> for Error {
+    fn from(e: AreaError) -> Error {
+        match e {
+            DrawingAreaErrorKind::BackendError(DrawingErrorKind::DrawingError(e)) => {
+                Error::Backend(e)
+            }
+            DrawingAreaErrorKind::BackendError(DrawingErrorKind::FontError(e)) => Error::Text(e),
+            DrawingAreaErrorKind::SharingError => Error::Sharing,
+            DrawingAreaErrorKind::LayoutError => Error::Layout,
+        }
+    }
+}
 
 /// The embedded font (see `fonts/README.md`).
-pub(super) const FONT_BYTES: &[u8] = include_bytes!("fonts/DejaVuSans-Basic.ttf");
+pub(crate) const FONT_BYTES: &[u8] = include_bytes!("fonts/DejaVuSans-Basic.ttf");
 /// The name the font is registered under with plotters (its font table is global).
-pub(super) const FONT: &str = "tbtrain-dejavu-sans";
+pub(crate) const FONT: &str = "tbtrain-dejavu-sans";
+
+/// A text style of the embedded font.
+pub(crate) fn font(size: f64, colour: &'static RGBColor) -> TextStyle<'static> {
+    TextStyle::from((FONT, size).into_font()).color(colour)
+}
+
+/// Draws on `rgb` (`width` x `height` RGB pixels, row-major, as they are: the caller
+/// fills the background) with `draw`, through the [`Canvas`].
+pub(crate) fn draw_on(
+    rgb: &mut [u8],
+    (width, height): (u32, u32),
+    draw: impl FnOnce(&DrawingArea<Canvas<'_>, Shift>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let font = embedded_font()?;
+    let bitmap = BitMapBackend::with_buffer(rgb, (width, height));
+    let root = Canvas { bitmap, font }.into_drawing_area();
+    draw(&root)?;
+    root.present()?;
+    Ok(())
+}
 
 /// The embedded font, parsed and registered with plotters once per process.
-pub(super) fn embedded_font() -> Result<&'static FontRef<'static>, Error> {
+pub(crate) fn embedded_font() -> Result<&'static FontRef<'static>, Error> {
     static FONT_REF: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
     FONT_REF
         .get_or_init(|| {
@@ -36,9 +98,9 @@ pub(super) fn embedded_font() -> Result<&'static FontRef<'static>, Error> {
 /// reads "step 1 000"). This backend lays text out itself with the same font: pen
 /// advances and kerning as plotters measures them, each glyph's outline at its place
 /// from the baseline. Everything else is the bitmap backend's.
-pub(super) struct Canvas<'a> {
-    pub(super) bitmap: BitMapBackend<'a>,
-    pub(super) font: &'static FontRef<'static>,
+pub(crate) struct Canvas<'a> {
+    pub(crate) bitmap: BitMapBackend<'a>,
+    pub(crate) font: &'static FontRef<'static>,
 }
 
 impl Canvas<'_> {
