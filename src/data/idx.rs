@@ -16,7 +16,8 @@
 //! training set); the trainer scales them.
 //!
 //! A directory of the four MNIST-named files is a training and a test set
-//! ([`read_dir`]); [`read_fashion_mnist`] reads Debian's `dataset-fashion-mnist`.
+//! ([`read_dir`], in `dir.rs`); [`read_fashion_mnist`] reads Debian's
+//! `dataset-fashion-mnist`.
 
 use std::fmt;
 use std::fs::File;
@@ -27,36 +28,13 @@ use flate2::read::MultiGzDecoder;
 
 use super::Error;
 
-/// Where Debian's `dataset-fashion-mnist` installs Fashion-MNIST.
-pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
-/// The package that installs it.
-pub const FASHION_MNIST_PACKAGE: &str = "dataset-fashion-mnist";
-/// Fashion-MNIST's ten classes, by label.
-pub const FASHION_MNIST_CLASSES: [&str; 10] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
+pub(in crate::data) mod dir;
 
-/// The training images' file name (MNIST's).
-pub const TRAIN_IMAGES: &str = "train-images-idx3-ubyte";
-/// The training labels' file name.
-pub const TRAIN_LABELS: &str = "train-labels-idx1-ubyte";
-/// The test images' file name.
-pub const TEST_IMAGES: &str = "t10k-images-idx3-ubyte";
-/// The test labels' file name.
-pub const TEST_LABELS: &str = "t10k-labels-idx1-ubyte";
-/// The four files of a directory, in the order [`IdxFiles`] holds them.
-pub const FILE_NAMES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
-/// What a compressed file's name adds: `train-images-idx3-ubyte.gz`.
-pub const GZ_SUFFIX: &str = ".gz";
+pub use dir::{
+    fashion_mnist_files, find_files, read_dir, read_fashion_mnist, read_files, IdxData, IdxFiles,
+    Split, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, FASHION_MNIST_PACKAGE, FILE_NAMES, GZ_SUFFIX,
+    TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS,
+};
 
 /// Most data bytes one file may promise: 1 GiB, as a run's working memory
 /// (`train::limits::MAX_WORKING_FLOATS` numbers) is bounded.
@@ -135,33 +113,6 @@ impl Images {
     }
 }
 
-/// Images and their labels, as many of each.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Split {
-    pub images: Images,
-    /// One class index per image.
-    pub labels: Vec<u8>,
-}
-
-/// A directory's training and test sets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdxData {
-    pub train: Split,
-    pub test: Split,
-    /// Classes: the largest training label plus one (2 or more); every test label is
-    /// below it.
-    pub classes: usize,
-}
-
-/// The four files of a directory, each `NAME` or `NAME.gz`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdxFiles {
-    pub train_images: PathBuf,
-    pub train_labels: PathBuf,
-    pub test_images: PathBuf,
-    pub test_labels: PathBuf,
-}
-
 /// Reads an images file: unsigned bytes, 3 dimensions.
 pub fn read_images(path: &Path) -> Result<Images, Error> {
     let (dims, pixels) = read_file(path, Kind::Images)?;
@@ -177,136 +128,6 @@ pub fn read_images(path: &Path) -> Result<Images, Error> {
 /// Reads a labels file: unsigned bytes, 1 dimension.
 pub fn read_labels(path: &Path) -> Result<Vec<u8>, Error> {
     read_file(path, Kind::Labels).map(|(_, labels)| labels)
-}
-
-/// Finds the four MNIST-named files in `dir`, each `NAME` or `NAME.gz`; when both are
-/// there, `NAME` (already inflated, and what `gunzip -k` leaves beside the original).
-/// A directory missing any of them is one error naming every missing file.
-pub fn find_files(dir: &Path) -> Result<IdxFiles, Error> {
-    let meta = std::fs::metadata(dir).map_err(|source| Error::Open {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    if !meta.is_dir() {
-        return Err(Error::NotADirectory {
-            path: dir.to_path_buf(),
-        });
-    }
-    let mut found = Vec::with_capacity(FILE_NAMES.len());
-    let mut missing = Vec::new();
-    for name in FILE_NAMES {
-        let raw = dir.join(name);
-        let gz = dir.join(format!("{name}{GZ_SUFFIX}"));
-        // A link counts as present even when dangling: reading it then says why.
-        match [raw, gz].into_iter().find(|p| p.symlink_metadata().is_ok()) {
-            Some(path) => found.push(path),
-            None => missing.push(name),
-        }
-    }
-    match (missing.is_empty(), <[PathBuf; 4]>::try_from(found)) {
-        (true, Ok([train_images, train_labels, test_images, test_labels])) => Ok(IdxFiles {
-            train_images,
-            train_labels,
-            test_images,
-            test_labels,
-        }),
-        _ => Err(Error::IdxMissing {
-            dir: dir.to_path_buf(),
-            missing,
-        }),
-    }
-}
-
-/// Reads a directory's four files ([`find_files`]) and checks them together: as many
-/// labels as images within the training and within the test set, training and test
-/// images of one size, at least two classes, every test label one of the training
-/// set's classes.
-pub fn read_dir(dir: &Path) -> Result<IdxData, Error> {
-    read_files(&find_files(dir)?)
-}
-
-/// Reads the four files of [`IdxFiles`], checked as [`read_dir`] says.
-pub fn read_files(files: &IdxFiles) -> Result<IdxData, Error> {
-    let train = read_split(&files.train_images, &files.train_labels)?;
-    let test = read_split(&files.test_images, &files.test_labels)?;
-    let shape = |s: &Split| (s.images.rows, s.images.cols);
-    if shape(&train) != shape(&test) {
-        return Err(Error::IdxShapeMismatch {
-            test: files.test_images.clone(),
-            train: files.train_images.clone(),
-            test_shape: shape(&test),
-            train_shape: shape(&train),
-        });
-    }
-    let classes = train.labels.iter().max().map_or(0, |&m| usize::from(m) + 1);
-    if classes < 2 {
-        return Err(Error::TooFewClasses {
-            path: files.train_labels.clone(),
-        });
-    }
-    if let Some((index, &label)) = test
-        .labels
-        .iter()
-        .enumerate()
-        .find(|&(_, &l)| usize::from(l) >= classes)
-    {
-        return Err(Error::IdxTestLabel {
-            path: files.test_labels.clone(),
-            index,
-            label,
-            classes,
-        });
-    }
-    Ok(IdxData {
-        train,
-        test,
-        classes,
-    })
-}
-
-/// Debian's Fashion-MNIST files ([`FASHION_MNIST_DIR`]), or
-/// [`Error::FashionMnistMissing`] naming the first missing one.
-pub fn fashion_mnist_files() -> Result<IdxFiles, Error> {
-    fashion_mnist_files_in(Path::new(FASHION_MNIST_DIR))
-}
-
-/// Reads Debian's Fashion-MNIST ([`read_dir`] of [`FASHION_MNIST_DIR`]).
-pub fn read_fashion_mnist() -> Result<IdxData, Error> {
-    read_files(&fashion_mnist_files()?)
-}
-
-/// [`fashion_mnist_files`] of another directory (for tests).
-fn fashion_mnist_files_in(dir: &Path) -> Result<IdxFiles, Error> {
-    let missing: Vec<&str> = match find_files(dir) {
-        Ok(files) => return Ok(files),
-        Err(Error::IdxMissing { missing, .. }) => missing,
-        Err(Error::Open { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
-            FILE_NAMES.to_vec()
-        }
-        Err(other) => return Err(other),
-    };
-    let first = missing.first().copied().unwrap_or(TRAIN_IMAGES);
-    Err(Error::FashionMnistMissing {
-        path: dir.join(format!("{first}{GZ_SUFFIX}")),
-        more: missing.len().saturating_sub(1),
-    })
-}
-
-/// One set's images and labels, as many of each.
-fn read_split(images: &Path, labels: &Path) -> Result<Split, Error> {
-    let split = Split {
-        images: read_images(images)?,
-        labels: read_labels(labels)?,
-    };
-    if split.images.count != split.labels.len() {
-        return Err(Error::IdxCountMismatch {
-            images: images.to_path_buf(),
-            labels: labels.to_path_buf(),
-            image_count: split.images.count,
-            label_count: split.labels.len(),
-        });
-    }
-    Ok(split)
 }
 
 /// Where the bytes come from, for messages and for bounding the first allocation.
@@ -326,7 +147,7 @@ impl Source<'_> {
             InvalidData | InvalidInput | UnexpectedEof if self.compressed => Error::IdxGzip {
                 path: self.path.to_path_buf(),
                 message: if source.kind() == UnexpectedEof {
-                    "it ends before its end marker (the file is cut short)".to_string()
+                    "it ends part-way through (is the file cut short?)".to_string()
                 } else {
                     source.to_string()
                 },
@@ -529,7 +350,7 @@ fn read_up_to<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> 
 }
 
 /// An element type's code and name, for messages: `0x0D (f32)`.
-pub(super) fn type_name(code: u8) -> String {
+pub(in crate::data) fn type_name(code: u8) -> String {
     let name = match code {
         0x08 => "unsigned byte",
         0x09 => "signed byte",
@@ -543,13 +364,13 @@ pub(super) fn type_name(code: u8) -> String {
 }
 
 /// Dimensions for messages: `60000 x 28 x 28`.
-pub(super) fn dims_text(dims: &[u32]) -> String {
+pub(in crate::data) fn dims_text(dims: &[u32]) -> String {
     let parts: Vec<String> = dims.iter().map(u32::to_string).collect();
     parts.join(" x ")
 }
 
 /// How much a file held, for messages: raw sizes are the file's, gzip ones inflated.
-pub(super) fn held(found: u64, compressed: bool) -> String {
+pub(in crate::data) fn held(found: u64, compressed: bool) -> String {
     if compressed {
         format!("the file inflates to {found}")
     } else {
@@ -557,11 +378,400 @@ pub(super) fn held(found: u64, compressed: bool) -> String {
     }
 }
 
-/// The missing files of a directory, for messages: `NAME(.gz) and NAME(.gz)`.
-pub(super) fn missing_text(missing: &[&str]) -> String {
-    let names: Vec<String> = missing.iter().map(|n| format!("{n}(.gz)")).collect();
-    match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => names.concat(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use std::io::Write;
+
+    /// An IDX file: the magic `00 00 ty rank`, the dimensions, then `data`.
+    pub(super) fn idx(ty: u8, dims: &[u32], data: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![0, 0, ty, dims.len() as u8];
+        for d in dims {
+            bytes.extend_from_slice(&d.to_be_bytes());
+        }
+        bytes.extend_from_slice(data);
+        bytes
+    }
+
+    pub(super) fn gz(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    /// Two 2x3 images and their labels.
+    pub(super) const PIXELS: [u8; 12] = [0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255];
+
+    pub(super) fn images() -> Vec<u8> {
+        idx(0x08, &[2, 2, 3], &PIXELS)
+    }
+
+    pub(super) fn labels(values: &[u8]) -> Vec<u8> {
+        idx(0x08, &[values.len() as u32], values)
+    }
+
+    pub(super) fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// The message of reading `bytes` as `kind` from a file, its path written `FILE`.
+    fn error_of(kind: Kind, bytes: &[u8]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "f", bytes);
+        let err = match kind {
+            Kind::Images => read_images(&path).map(|_| ()),
+            Kind::Labels => read_labels(&path).map(|_| ()),
+        };
+        err.unwrap_err()
+            .to_string()
+            .replace(&path.display().to_string(), "FILE")
+    }
+
+    #[test]
+    fn good_files_raw_and_gzip() {
+        let dir = tempfile::tempdir().unwrap();
+        let want = Images {
+            count: 2,
+            rows: 2,
+            cols: 3,
+            pixels: PIXELS.to_vec(),
+        };
+        for (name, bytes) in [("raw", images()), ("packed", gz(&images()))] {
+            let got = read_images(&write(dir.path(), name, &bytes)).unwrap();
+            assert_eq!(got, want, "{name}");
+            assert_eq!(got.image(1), Some(&PIXELS[6..]));
+            assert_eq!(got.image(2), None);
+        }
+        for bytes in [labels(&[3, 0, 9]), gz(&labels(&[3, 0, 9]))] {
+            let got = read_labels(&write(dir.path(), "l", &bytes)).unwrap();
+            assert_eq!(got, [3, 0, 9]);
+        }
+        // gzip is told by its magic, not by its name.
+        let named_gz = write(dir.path(), "raw.gz", &labels(&[1]));
+        assert_eq!(read_labels(&named_gz).unwrap(), [1]);
+        // Several gzip members, as `cat a.gz b.gz` makes, are one stream.
+        let all = labels(&[1, 2, 3, 4]);
+        let (a, b) = all.split_at(6);
+        let joined = [gz(a), gz(b)].concat();
+        let path = write(dir.path(), "joined", &joined);
+        assert_eq!(read_labels(&path).unwrap(), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn truncated_files_say_both_numbers() {
+        let cut = &images()[..16 + 7];
+        assert_eq!(
+            error_of(Kind::Images, cut),
+            "FILE: truncated: the header promises 12 bytes of data, the file holds 7"
+        );
+        assert_eq!(
+            error_of(Kind::Images, &gz(cut)),
+            "FILE: truncated: the header promises 12 bytes of data, the file inflates to 7"
+        );
+        assert_eq!(
+            error_of(Kind::Images, &images()[..9]),
+            "FILE: truncated: the IDX header needs 16 bytes, the file holds 9"
+        );
+        assert_eq!(
+            error_of(Kind::Labels, &[0, 0]),
+            "FILE: truncated: the IDX header needs 4 bytes, the file holds 2"
+        );
+        assert_eq!(
+            error_of(Kind::Labels, &[]),
+            "FILE: truncated: the IDX header needs 4 bytes, the file holds 0"
+        );
+        assert_eq!(
+            error_of(Kind::Labels, &gz(&[0, 0, 8, 1, 0])),
+            "FILE: truncated: the IDX header needs 8 bytes, the file inflates to 5"
+        );
+    }
+
+    #[test]
+    fn wrong_magic_is_not_an_idx_file() {
+        assert_eq!(
+            error_of(Kind::Images, b"\x89PNG\r\n\x1a\n"),
+            "FILE: not an IDX file: it starts with 89 50 4e 47, not 00 00 then a type and a rank"
+        );
+        assert_eq!(
+            error_of(Kind::Labels, &gz(b"label\n1\n")),
+            "FILE: not an IDX file: it starts with 6c 61 62 65 once inflated, \
+             not 00 00 then a type and a rank"
+        );
+        assert_eq!(
+            error_of(Kind::Labels, &[0, 1, 8, 1, 0, 0, 0, 1, 7]),
+            "FILE: not an IDX file: it starts with 00 01 08 01, not 00 00 then a type and a rank"
+        );
+    }
+
+    #[test]
+    fn every_type_but_unsigned_bytes_is_refused() {
+        for (code, name) in [
+            (0x09, "0x09 (signed byte)"),
+            (0x0B, "0x0B (i16)"),
+            (0x0C, "0x0C (i32)"),
+            (0x0D, "0x0D (f32)"),
+            (0x0E, "0x0E (f64)"),
+            (0x00, "0x00 (not an IDX type)"),
+            (0x07, "0x07 (not an IDX type)"),
+            (0xFF, "0xFF (not an IDX type)"),
+        ] {
+            for kind in [Kind::Images, Kind::Labels] {
+                let file = idx(code, &[1, 1, 1], &[0; 8]);
+                assert_eq!(
+                    error_of(kind, &file),
+                    format!(
+                        "FILE: element type {name} is not supported: \
+                         images and labels must be unsigned bytes (0x08)"
+                    )
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_rank_must_be_the_kinds() {
+        assert_eq!(
+            error_of(Kind::Images, &labels(&[1, 2])),
+            "FILE: 1 dimension(s), but images have 3 (count, rows, cols)"
+        );
+        assert_eq!(
+            error_of(Kind::Labels, &images()),
+            "FILE: 3 dimension(s), but labels have 1 (count)"
+        );
+        assert_eq!(
+            error_of(Kind::Images, &idx(0x08, &[], &[5])),
+            "FILE: 0 dimension(s), but images have 3 (count, rows, cols)"
+        );
+        assert_eq!(
+            error_of(Kind::Images, &idx(0x08, &[1, 1, 1, 1], &[5])),
+            "FILE: 4 dimension(s), but images have 3 (count, rows, cols)"
+        );
+    }
+
+    #[test]
+    fn dimensions_that_overflow_or_promise_too_much_are_refused_before_reading() {
+        let max = u32::MAX;
+        assert_eq!(
+            error_of(Kind::Images, &idx(0x08, &[max, max, max], &[])),
+            "FILE: dimensions 4294967295 x 4294967295 x 4294967295 overflow: \
+             their product is past what memory can address"
+        );
+        // 2^32 x 2^31 x 2 is 2^64 (u64 overflows at exactly that).
+        assert_eq!(
+            error_of(Kind::Images, &idx(0x08, &[max, 1 << 31, 4], &[])),
+            "FILE: dimensions 4294967295 x 2147483648 x 4 overflow: \
+             their product is past what memory can address"
+        );
+        assert_eq!(
+            error_of(Kind::Images, &idx(0x08, &[1, 65536, 16385], &[])),
+            "FILE: dimensions 1 x 65536 x 16385 make 1073807360 bytes, \
+             more than the 1073741824 a run can hold"
+        );
+        assert_eq!(
+            error_of(Kind::Labels, &idx(0x08, &[max], &[])),
+            "FILE: dimensions 4294967295 make 4294967295 bytes, \
+             more than the 1073741824 a run can hold"
+        );
+        assert_eq!(
+            error_of(Kind::Images, &idx(0x08, &[0, 28, 28], &[])),
+            "FILE: dimensions 0 x 28 x 28: no data"
+        );
+        assert_eq!(
+            error_of(Kind::Labels, &gz(&idx(0x08, &[0], &[]))),
+            "FILE: dimensions 0: no data"
+        );
+    }
+
+    /// A reader that counts the bytes it hands out and remembers the largest read asked.
+    struct Counting<R> {
+        inner: R,
+        count: u64,
+        first_ask: Option<usize>,
+        largest_ask: usize,
+    }
+
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.largest_ask = self.largest_ask.max(buf.len());
+            // The header's reads are 4 and 4 x rank bytes; the data's start after them.
+            if buf.len() > 12 && self.first_ask.is_none() {
+                self.first_ask = Some(buf.len());
+            }
+            let n = self.inner.read(buf)?;
+            self.count += n as u64;
+            Ok(n)
+        }
+    }
+
+    fn counting<R: Read>(inner: R) -> Counting<R> {
+        Counting {
+            inner,
+            count: 0,
+            first_ask: None,
+            largest_ask: 0,
+        }
+    }
+
+    #[test]
+    fn a_header_promising_more_than_the_file_holds_allocates_what_the_file_can_hold() {
+        // 1 GiB promised, 100 bytes there: the buffer starts at what the file can hold,
+        // and grows by a step of 1 MiB once that is full.
+        let file = idx(0x08, &[1, 32768, 32768], &[7; 100]);
+        let path = Path::new("big");
+        let raw = Source {
+            path,
+            compressed: false,
+            could_hold: file.len() as u64,
+        };
+        let mut reader = counting(&file[..]);
+        let err = parse(&raw, &mut reader, Kind::Images).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "big: truncated: the header promises 1073741824 bytes of data, the file holds 100"
+        );
+        assert_eq!(reader.first_ask, Some(100));
+        assert_eq!(reader.largest_ask, GROWTH_STEP - 100);
+        // Compressed: what the file could inflate to, at most.
+        let packed = gz(&idx(0x08, &[1, 32768, 32768], &[7; 3 << 20]));
+        let source = Source {
+            path,
+            compressed: true,
+            could_hold: packed.len() as u64 * MAX_INFLATE_RATIO,
+        };
+        assert!(source.could_hold < 1 << 30);
+        let mut reader = counting(MultiGzDecoder::new(&packed[..]));
+        let err = parse(&source, &mut reader, Kind::Images).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "big: truncated: the header promises 1073741824 bytes of data, \
+             the file inflates to 3145728"
+        );
+        assert_eq!(reader.first_ask, Some(source.could_hold as usize - 16));
+    }
+
+    #[test]
+    fn trailing_data_is_refused() {
+        let mut long = images();
+        long.push(0);
+        assert_eq!(
+            error_of(Kind::Images, &long),
+            "FILE: trailing data: the file holds more than the 12 bytes of data the header promises"
+        );
+        assert_eq!(
+            error_of(Kind::Images, &gz(&long)),
+            "FILE: trailing data: the file inflates to more than the 12 bytes of data \
+             the header promises"
+        );
+    }
+
+    #[test]
+    fn corrupt_gzip_is_one_line() {
+        let packed = gz(&images());
+        // Garbage after the gzip member: not another member.
+        let garbage = [packed.clone(), b"junk after the stream".to_vec()].concat();
+        assert_eq!(
+            error_of(Kind::Images, &garbage),
+            "FILE: corrupt gzip stream: invalid gzip header"
+        );
+        let short = [packed.clone(), b"junk".to_vec()].concat();
+        assert_eq!(
+            error_of(Kind::Images, &short),
+            "FILE: corrupt gzip stream: it ends part-way through (is the file cut short?)"
+        );
+        // A flipped bit in the stored CRC-32.
+        let mut crc = packed.clone();
+        let at = crc.len() - 8;
+        crc[at] ^= 1;
+        assert_eq!(
+            error_of(Kind::Images, &crc),
+            "FILE: corrupt gzip stream: corrupt gzip stream does not have a matching checksum"
+        );
+        // Cut inside the deflate data.
+        assert_eq!(
+            error_of(Kind::Images, &packed[..packed.len() - 12]),
+            "FILE: corrupt gzip stream: it ends part-way through (is the file cut short?)"
+        );
+        // A deflate block of reserved type 3 right after the gzip header.
+        let bad_block = [&packed[..10], &[0xff, 0xff, 0xff]].concat();
+        assert_eq!(
+            error_of(Kind::Images, &bad_block),
+            "FILE: corrupt gzip stream: corrupt deflate stream"
+        );
+    }
+
+    /// A gzip stream of an images header promising 10 images of 28x28, then `zeros`
+    /// bytes of zeros.
+    fn bomb(zeros: usize) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+        encoder.write_all(&idx(0x08, &[10, 28, 28], &[])).unwrap();
+        let block = vec![0u8; 1 << 20];
+        let mut left = zeros;
+        while left > 0 {
+            let n = left.min(block.len());
+            encoder.write_all(&block[..n]).unwrap();
+            left -= n;
+        }
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_stopped_one_byte_past_the_promise() {
+        let packed = bomb(1 << 30);
+        assert!(packed.len() < 8 << 20, "{}", packed.len());
+        let source = Source {
+            path: Path::new("bomb.gz"),
+            compressed: true,
+            could_hold: packed.len() as u64 * MAX_INFLATE_RATIO,
+        };
+        let mut reader = counting(MultiGzDecoder::new(&packed[..]));
+        let err = parse(&source, &mut reader, Kind::Images).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bomb.gz: trailing data: the file inflates to more than the 7840 bytes of data \
+             the header promises"
+        );
+        // Header, the promise, and the one byte that shows there is more.
+        assert_eq!(reader.count, 16 + 7840 + 1);
+        // The same through a file.
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "bomb.gz", &packed);
+        assert!(matches!(
+            read_images(&path),
+            Err(Error::IdxTrailing {
+                expected: 7840,
+                compressed: true,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn special_files_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert_eq!(
+            read_images(&fifo).unwrap_err().to_string(),
+            format!(
+                "cannot read {}: a FIFO (named pipe), not a regular file",
+                fifo.display()
+            )
+        );
+        assert_eq!(
+            read_labels(dir.path()).unwrap_err().to_string(),
+            format!(
+                "cannot read {}: a directory, not a regular file",
+                dir.path().display()
+            )
+        );
+        let missing = dir.path().join("none");
+        let err = read_labels(&missing).unwrap_err();
+        assert!(matches!(&err, Error::Open { source, .. }
+            if source.kind() == io::ErrorKind::NotFound));
     }
 }

@@ -181,7 +181,7 @@ pub enum Error {
     #[error(
         "{}: no {}: a directory of IDX files holds {}, each raw or gzip-compressed (NAME.gz)",
         dir.display(),
-        idx::missing_text(missing),
+        idx::dir::missing_text(missing),
         idx::FILE_NAMES.join(", ")
     )]
     IdxMissing {
