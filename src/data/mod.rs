@@ -18,7 +18,8 @@ mod generate;
 pub mod idx;
 
 pub use csv_file::{
-    load as load_csv, load_test as load_test_csv, CsvTable, MAX_CLASSES, MAX_FIELD_BYTES,
+    load as load_csv, load_test as load_test_csv, CsvTable, MAX_CLASSES, MAX_COLUMNS,
+    MAX_FIELD_BYTES, MAX_VALUES,
 };
 
 pub use generate::{xor, GENERATED_POINTS};
