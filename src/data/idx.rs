@@ -162,6 +162,16 @@ impl Source<'_> {
     fn path(&self) -> PathBuf {
         self.path.to_path_buf()
     }
+
+    /// The stream ended after `found` bytes, inside a header of `needed`.
+    fn header_truncated(&self, needed: usize, found: usize) -> Error {
+        Error::IdxHeaderTruncated {
+            path: self.path(),
+            needed: needed as u64,
+            found: found as u64,
+            compressed: self.compressed,
+        }
+    }
 }
 
 /// Reads a regular file of `kind`: its dimensions and data.
@@ -267,17 +277,6 @@ fn parse<R: Read>(src: &Source, mut r: R, kind: Kind) -> Result<(Vec<u32>, Vec<u
     let initial = promise.min(src.could_hold.saturating_sub(header as u64));
     let data = read_data(src, &mut r, promise as usize, initial as usize)?;
     Ok((dims, data))
-}
-
-impl Source<'_> {
-    fn header_truncated(&self, needed: usize, found: usize) -> Error {
-        Error::IdxHeaderTruncated {
-            path: self.path(),
-            needed: needed as u64,
-            found: found as u64,
-            compressed: self.compressed,
-        }
-    }
 }
 
 /// Reads exactly `promise` bytes, then checks that nothing follows (reading one byte
@@ -560,7 +559,7 @@ mod tests {
             "FILE: dimensions 4294967295 x 4294967295 x 4294967295 overflow: \
              their product is past what memory can address"
         );
-        // 2^32 x 2^31 x 2 is 2^64 (u64 overflows at exactly that).
+        // (2^32 - 1) x 2^31 x 4 is past 2^64.
         assert_eq!(
             error_of(Kind::Images, &idx(0x08, &[max, 1 << 31, 4], &[])),
             "FILE: dimensions 4294967295 x 2147483648 x 4 overflow: \
