@@ -297,11 +297,45 @@ const CASES: &[Case] = &[
         first_line: &["tbtrain: inf.csv:2: column 2: `inf` is not finite"],
     },
     Case {
-        name: "csv label not 0 or 1",
+        name: "csv label not a class index",
         args: &["--dataset", "csv:label.csv"],
-        files: &[("label.csv", "x,y,label\n0,0,0\n1,1,2\n")],
+        files: &[("label.csv", "x,y,label\n0,0,0\n1,1,1.5\n")],
         code: DATA,
-        first_line: &["tbtrain: label.csv:3: label `2` is not 0 or 1"],
+        first_line: &[
+            "tbtrain: label.csv:3: label `1.5` is not a class index (a whole number: 0, 1, 2, ...)",
+        ],
+    },
+    Case {
+        name: "csv negative label",
+        args: &["--dataset", "csv:label.csv"],
+        files: &[("label.csv", "x,y,label\n0,0,0\n1,1,-1\n")],
+        code: DATA,
+        first_line: &["tbtrain: label.csv:3: label `-1` is not a class index"],
+    },
+    Case {
+        name: "csv label past the class limit",
+        args: &["--dataset", "csv:label.csv"],
+        files: &[("label.csv", "x,y,label\n0,0,0\n1,1,1000\n")],
+        code: DATA,
+        first_line: &[
+            "tbtrain: label.csv:3: label `1000` is past the 1000 classes a run can have (labels 0 to 999)",
+        ],
+    },
+    Case {
+        name: "csv of one class",
+        args: &["--dataset", "csv:one.csv"],
+        files: &[("one.csv", "x,y,label\n0,0,0\n1,1,0\n")],
+        code: DATA,
+        first_line: &[
+            "tbtrain: one.csv: every label is 0; a classifier needs two classes or more (labels 0 to K-1)",
+        ],
+    },
+    Case {
+        name: "csv with CR-only line ends",
+        args: &["--dataset", "csv:cr.csv"],
+        files: &[("cr.csv", "x,y,label\r0,0,0\r1,1,1\r1,0,x\r")],
+        code: DATA,
+        first_line: &["tbtrain: cr.csv:4: label `x` is not a class index"],
     },
     Case {
         name: "csv ragged row",
@@ -330,7 +364,7 @@ const CASES: &[Case] = &[
         files: &[("one.csv", "0\n1\n")],
         code: DATA,
         first_line: &[
-            "tbtrain: one.csv:1: found 1 column(s); need feature columns then a 0/1 label",
+            "tbtrain: one.csv:1: found 1 column(s); need feature columns then a label",
         ],
     },
     Case {
@@ -440,7 +474,7 @@ fn a_bad_row_far_into_a_csv_is_named_by_its_line() {
     for i in 0..999 {
         csv.push_str(&format!("{},{},{}\n", i % 2, (i / 2) % 2, i % 2));
     }
-    csv.push_str("0.5,0.5,3\n");
+    csv.push_str("0.5,0.5,-3\n");
     std::fs::write(dir.path().join("long.csv"), &csv).unwrap();
     let output = run(
         dir.path(),
@@ -450,7 +484,7 @@ fn a_bad_row_far_into_a_csv_is_named_by_its_line() {
         "bad label on line 1001",
         &output,
         DATA,
-        &["tbtrain: long.csv:1001: label `3` is not 0 or 1"],
+        &["tbtrain: long.csv:1001: label `-3` is not a class index"],
     );
     assert_eq!(tree(dir.path()), ["long.csv"]);
 }

@@ -3,14 +3,18 @@
 //! with every log kind on or off, are one line (exit 2 for a too-large network, 1 for a
 //! CSV no run can hold) and leave nothing on disk. A long dataset with a small batch
 //! costs its rows, not every layer's buffers for every row: it is evaluated in chunks.
+//! A CSV is streamed, never read whole: a 200 MB field under a 1 GiB address space is
+//! one line too.
 
 mod support;
 
 use std::fs;
 use std::io::Write as _;
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
+use std::process::Output;
 
-use support::{assert_clean_failure, run, tree};
+use support::{assert_clean_failure, run, tbtrain, tree};
 
 const LOGS_OFF: &[&str] = &[
     "--log-every",
@@ -139,4 +143,65 @@ fn a_long_dataset_with_a_small_batch_is_evaluated_in_chunks() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("final cost "), "{stdout}");
     assert_eq!(support::event_files(&dir.path().join("run")).len(), 1);
+}
+
+/// `tbtrain args` in `dir` with its address space limited to `bytes` (`RLIMIT_AS`, in the
+/// child only): an allocation past it fails, and Rust aborts on a failed allocation.
+fn run_with_address_space(dir: &Path, args: &[&str], bytes: u64) -> Output {
+    let mut command = tbtrain(dir);
+    command.args(args);
+    // SAFETY: between fork and exec only async-signal-safe libc calls are made.
+    unsafe {
+        command.pre_exec(move || {
+            let lim = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: bytes as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.output().unwrap()
+}
+
+/// A 200 MB CSV of one field (digits, no line end): reading the file whole and copying it
+/// into a record took 1.2 GB and aborted under a 1 GiB address space. Streamed, the field
+/// is refused after 1 KiB, in `train`, `sweep` and `compare`.
+#[test]
+fn a_200_mb_field_under_a_1_gib_address_space_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut f = std::io::BufWriter::new(fs::File::create(dir.path().join("big.csv")).unwrap());
+        let block = vec![b'7'; 1 << 20];
+        for _ in 0..200 {
+            f.write_all(&block).unwrap();
+        }
+        f.flush().unwrap();
+    }
+    let line = "tbtrain: big.csv:1: column 1: a field of more than 1024 bytes; \
+                no number needs that many";
+    for args in [
+        &["--dataset", "csv:big.csv", "--logdir", "run"][..],
+        &[
+            "sweep",
+            "--dataset",
+            "csv:big.csv",
+            "--seeds",
+            "1,2",
+            "--logdir",
+            "sw",
+        ],
+        &["compare", "--dataset", "csv:big.csv", "--logdir", "cmp"],
+    ] {
+        let out = run_with_address_space(dir.path(), args, 1 << 30);
+        let first = assert_clean_failure(&format!("{args:?}"), &out, 1, &[]);
+        assert!(
+            first.ends_with(line.trim_start_matches("tbtrain: ")),
+            "{first}"
+        );
+        assert_eq!(support::stderr(&out).lines().count(), 1, "{args:?}");
+        assert_eq!(tree(dir.path()), ["big.csv"]);
+    }
 }

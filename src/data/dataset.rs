@@ -62,21 +62,32 @@ impl Dataset {
         })
     }
 
-    /// A dataset of images: `pixels` `[n, height * width]` bytes, read as `byte / 255`.
+    /// A dataset of images: `pixels` holds one image of `shape` after another, a byte
+    /// per pixel, row by row, one image per label; each byte is read as `byte / 255`.
     pub fn images(
-        pixels: Array2<u8>,
+        pixels: Vec<u8>,
         shape: ImageShape,
         labels: Vec<u32>,
         classes: usize,
     ) -> Result<Self, Error> {
-        check_shape(pixels.dim(), &labels, classes)?;
-        if shape.height.checked_mul(shape.width) != Some(pixels.ncols()) {
+        let per_image = shape.height.checked_mul(shape.width).unwrap_or(0);
+        if per_image == 0 || labels.len().checked_mul(per_image) != Some(pixels.len()) {
             return Err(Error::ImageShape {
                 height: shape.height,
                 width: shape.width,
-                features: pixels.ncols(),
+                images: labels.len(),
+                bytes: pixels.len(),
             });
         }
+        let pixels = Array2::from_shape_vec((labels.len(), per_image), pixels).map_err(|_| {
+            Error::ImageShape {
+                height: shape.height,
+                width: shape.width,
+                images: labels.len(),
+                bytes: per_image * labels.len(),
+            }
+        })?;
+        check_shape(pixels.dim(), &labels, classes)?;
         Ok(Dataset {
             features: Features::Bytes(pixels),
             labels,
@@ -323,7 +334,7 @@ mod tests {
 
     #[test]
     fn bytes_are_scaled_as_a_batch_is_filled() {
-        let pixels = array![[0u8, 255, 51, 102], [255, 0, 0, 1]];
+        let pixels = vec![0u8, 255, 51, 102, 255, 0, 0, 1];
         let shape = ImageShape {
             height: 2,
             width: 2,
@@ -346,10 +357,10 @@ mod tests {
         assert_eq!(ds.pixels(2), None);
         assert_eq!(ds.row(0), Some(vec![0.0, 1.0, 0.2, 0.4]));
         assert_eq!(
-            Dataset::images(array![[0u8, 1, 2]], shape, vec![0], 2)
+            Dataset::images(vec![0u8, 1, 2], shape, vec![0], 2)
                 .unwrap_err()
                 .to_string(),
-            "images of 2x2 pixels need 4 features, got 3"
+            "1 images of 2x2 pixels need 4 bytes, got 3"
         );
     }
 

@@ -21,6 +21,11 @@ mod dataset;
 mod generate;
 pub mod idx;
 
+pub use csv_file::{
+    load as load_csv, load_test as load_test_csv, CsvTable, MAX_COLUMNS, MAX_FIELD_BYTES,
+    MAX_VALUES,
+};
+
 pub use dataset::{Dataset, ImageShape, MAX_CLASSES};
 pub use generate::{xor, GENERATED_POINTS};
 
@@ -79,7 +84,7 @@ pub enum Error {
     NoDataRows { path: PathBuf },
     /// The first row has fewer than two columns.
     #[error(
-        "{}:{line}: found {found} column(s); need feature columns then a 0/1 label",
+        "{}:{line}: found {found} column(s); need feature columns then a label",
         path.display()
     )]
     TooFewColumns {
@@ -111,12 +116,232 @@ pub enum Error {
         column: usize,
         text: String,
     },
-    /// A label other than 0 or 1.
-    #[error("{}:{line}: label `{text}` is not 0 or 1", path.display())]
+    /// A label that is not a class index: a whole number from 0.
+    #[error(
+        "{}:{line}: label `{text}` is not a class index (a whole number: 0, 1, 2, ...)",
+        path.display()
+    )]
     Label {
         path: PathBuf,
         line: u64,
         text: String,
+    },
+    /// A label past the classes any run can have.
+    #[error(
+        "{}:{line}: label `{text}` is past the {} classes a run can have (labels 0 to {})",
+        path.display(),
+        MAX_CLASSES,
+        MAX_CLASSES - 1
+    )]
+    TooManyClasses {
+        path: PathBuf,
+        line: u64,
+        text: String,
+    },
+    /// The rows read so far could not be held in memory.
+    #[error("{}:{line}: out of memory holding the rows read so far", path.display())]
+    OutOfMemory { path: PathBuf, line: u64 },
+    /// Every label is 0: one class, nothing to tell apart.
+    #[error(
+        "{}: every label is 0; a classifier needs two classes or more (labels 0 to K-1)",
+        path.display()
+    )]
+    TooFewClasses { path: PathBuf },
+    /// A field longer than any number needs (the reader holds at most that much of it).
+    #[error(
+        "{}:{line}: column {column}: a field of more than {} bytes; no number needs that many",
+        path.display(),
+        csv_file::MAX_FIELD_BYTES
+    )]
+    FieldTooLong {
+        path: PathBuf,
+        line: u64,
+        column: usize,
+    },
+    /// A test file whose rows have another column count than the training file's.
+    #[error(
+        "{}:{line}: {found} columns, but the training file {} has {expected}",
+        path.display(),
+        train.display()
+    )]
+    TestColumns {
+        path: PathBuf,
+        line: u64,
+        found: usize,
+        train: PathBuf,
+        expected: usize,
+    },
+    /// A test file's label that is none of the training file's classes.
+    #[error(
+        "{}:{line}: label {label} is not one of the training file's {classes} classes (0 to {})",
+        path.display(),
+        classes - 1
+    )]
+    TestLabel {
+        path: PathBuf,
+        line: u64,
+        label: u32,
+        classes: usize,
+    },
+    /// `idx:DIR` names something that is not a directory.
+    #[error("cannot read {}: not a directory", path.display())]
+    NotADirectory { path: PathBuf },
+    /// A directory without all four MNIST-named files.
+    #[error(
+        "{}: no {}: a directory of IDX files holds {}, each raw or gzip-compressed (NAME.gz)",
+        dir.display(),
+        idx::dir::missing_text(missing),
+        idx::FILE_NAMES.join(", ")
+    )]
+    IdxMissing {
+        dir: PathBuf,
+        missing: Vec<&'static str>,
+    },
+    /// Debian's Fashion-MNIST files are not there.
+    #[error(
+        "Fashion-MNIST is not installed: {} is missing{}; install it with `apt-get install {}`, \
+         or give the four files of any directory as {IDX_PREFIX}DIR",
+        path.display(),
+        if *more > 0 { format!(" (and {more} more of its four files)") } else { String::new() },
+        idx::FASHION_MNIST_PACKAGE
+    )]
+    FashionMnistMissing { path: PathBuf, more: usize },
+    /// An I/O error part-way through an IDX file.
+    #[error("{}: cannot read: {source}", path.display())]
+    IdxRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A gzip-compressed IDX file whose stream is corrupt.
+    #[error("{}: corrupt gzip stream: {message}", path.display())]
+    IdxGzip { path: PathBuf, message: String },
+    /// The file ends inside the IDX header.
+    #[error(
+        "{}: truncated: the IDX header needs {needed} bytes, {}",
+        path.display(),
+        idx::held(*found, *compressed)
+    )]
+    IdxHeaderTruncated {
+        path: PathBuf,
+        needed: u64,
+        found: u64,
+        compressed: bool,
+    },
+    /// A file that does not start as an IDX file does.
+    #[error(
+        "{}: not an IDX file: it starts with {:02x} {:02x} {:02x} {:02x}{}, not 00 00 then a type and a rank",
+        path.display(),
+        magic[0], magic[1], magic[2], magic[3],
+        if *compressed { " once inflated" } else { "" }
+    )]
+    IdxMagic {
+        path: PathBuf,
+        magic: [u8; 4],
+        compressed: bool,
+    },
+    /// An element type other than unsigned bytes.
+    #[error(
+        "{}: element type {} is not supported: images and labels must be unsigned bytes (0x08)",
+        path.display(),
+        idx::type_name(*code)
+    )]
+    IdxType { path: PathBuf, code: u8 },
+    /// Another number of dimensions than images or labels have.
+    #[error(
+        "{}: {found} dimension(s), but {kind} have {} ({})",
+        path.display(),
+        kind.rank(),
+        kind.dimensions()
+    )]
+    IdxRank {
+        path: PathBuf,
+        found: u8,
+        kind: idx::Kind,
+    },
+    /// Dimensions whose product does not fit in 64 bits (or in memory addresses).
+    #[error(
+        "{}: dimensions {} overflow: their product is past what memory can address",
+        path.display(),
+        idx::dims_text(dims)
+    )]
+    IdxOverflow { path: PathBuf, dims: Vec<u32> },
+    /// Dimensions with a 0.
+    #[error("{}: dimensions {}: no data", path.display(), idx::dims_text(dims))]
+    IdxEmpty { path: PathBuf, dims: Vec<u32> },
+    /// A header promising more data than any run can hold.
+    #[error(
+        "{}: dimensions {} make {bytes} bytes, more than the {} a run can hold",
+        path.display(),
+        idx::dims_text(dims),
+        idx::MAX_BYTES
+    )]
+    IdxTooLarge {
+        path: PathBuf,
+        dims: Vec<u32>,
+        bytes: u64,
+    },
+    /// The data ends before what the header promises.
+    #[error(
+        "{}: truncated: the header promises {expected} bytes of data, {}",
+        path.display(),
+        idx::held(*found, *compressed)
+    )]
+    IdxTruncated {
+        path: PathBuf,
+        expected: u64,
+        found: u64,
+        compressed: bool,
+    },
+    /// More data than the header promises (reading stops one byte past the promise).
+    #[error(
+        "{}: trailing data: {} more than the {expected} bytes of data the header promises",
+        path.display(),
+        if *compressed { "the file inflates to" } else { "the file holds" }
+    )]
+    IdxTrailing {
+        path: PathBuf,
+        expected: u64,
+        compressed: bool,
+    },
+    /// Images and labels in different numbers.
+    #[error(
+        "{}: {image_count} images, but {} holds {label_count} labels",
+        images.display(),
+        labels.display()
+    )]
+    IdxCountMismatch {
+        images: PathBuf,
+        labels: PathBuf,
+        image_count: usize,
+        label_count: usize,
+    },
+    /// Test images of another size than the training images.
+    #[error(
+        "{}: images of {}x{}, but the training images ({}) are {}x{}",
+        test.display(),
+        test_shape.0,
+        test_shape.1,
+        train.display(),
+        train_shape.0,
+        train_shape.1
+    )]
+    IdxShapeMismatch {
+        test: PathBuf,
+        train: PathBuf,
+        test_shape: (usize, usize),
+        train_shape: (usize, usize),
+    },
+    /// A test label that is none of the training labels' classes (`index` is 0-based).
+    #[error(
+        "{}: label {label} of item {index} is not one of the training labels' {classes} classes (0 to {})",
+        path.display(),
+        classes - 1
+    )]
+    IdxTestLabel {
+        path: PathBuf,
+        index: usize,
+        label: u8,
+        classes: usize,
     },
     /// Features and labels of different lengths given to [`Dataset::new`].
     #[error("{rows} feature rows but {labels} labels")]
@@ -138,12 +363,16 @@ pub enum Error {
     /// Class names that are not one per class.
     #[error("{names} class names for {classes} classes")]
     ClassNames { names: usize, classes: usize },
-    /// Images whose pixels are not the features.
-    #[error("images of {height}x{width} pixels need {} features, got {features}", .height * .width)]
+    /// Image bytes that are not as many images of their shape as there are labels.
+    #[error(
+        "{images} images of {height}x{width} pixels need {} bytes, got {bytes}",
+        .images.saturating_mul(.height.saturating_mul(*.width))
+    )]
     ImageShape {
         height: usize,
         width: usize,
-        features: usize,
+        images: usize,
+        bytes: usize,
     },
     /// A non-finite feature given to [`Dataset::new`] (0-based row and column).
     #[error("feature ({row}, {column}) is {value}, not finite")]
@@ -185,7 +414,7 @@ const NAMED: [(&str, DatasetSpec); 5] = [
 
 /// What a CSV dataset's name starts with, as in `csv:points.csv`.
 pub const CSV_PREFIX: &str = "csv:";
-/// What an IDX directory's name starts with, as in `idx:data/mnist`.
+/// What a directory of IDX files is named with, as in `idx:data/mnist`.
 pub const IDX_PREFIX: &str = "idx:";
 
 /// The choices, for messages: `xor, circles, ..., csv:PATH or idx:DIR`.
@@ -301,17 +530,51 @@ pub fn load_with_test_csv(
         DatasetSpec::Circles => Ok(generated(generate::circles)),
         DatasetSpec::Moons => Ok(generated(generate::moons)),
         DatasetSpec::Spirals => Ok(generated(generate::spirals)),
-        DatasetSpec::FashionMnist => idx::fashion_mnist(),
-        DatasetSpec::Idx(dir) => idx::load_dir(dir),
+        DatasetSpec::FashionMnist => from_idx(
+            idx::read_fashion_mnist()?,
+            Some(&idx::FASHION_MNIST_CLASSES),
+        ),
+        DatasetSpec::Idx(dir) => from_idx(idx::read_dir(dir)?, None),
         DatasetSpec::Csv(path) => {
-            let train = csv_file::load(path)?;
+            let table = csv_file::load(path)?;
             let test = match test_csv {
-                Some(test) => Some(csv_file::load_test(test, &train)?),
+                Some(test) => Some(from_csv(csv_file::load_test(test, &table)?)?),
                 None => None,
             };
-            Ok(Split { train, test })
+            Ok(Split {
+                train: from_csv(table)?,
+                test,
+            })
         }
     }
+}
+
+/// A CSV file's rows as a dataset.
+fn from_csv(table: CsvTable) -> Result<Dataset, Error> {
+    Dataset::new(table.x, table.labels, table.classes)
+}
+
+/// A directory of IDX files as a training and a test set of images, kept as bytes,
+/// with class names when they are known.
+fn from_idx(data: idx::IdxData, names: Option<&[&str]>) -> Result<Split, Error> {
+    let classes = data.classes;
+    let dataset = |split: idx::Split| -> Result<Dataset, Error> {
+        let idx::Split { images, labels } = split;
+        let shape = ImageShape {
+            height: images.rows,
+            width: images.cols,
+        };
+        let labels = labels.into_iter().map(u32::from).collect();
+        let set = Dataset::images(images.pixels, shape, labels, classes)?;
+        match names {
+            Some(names) => set.with_class_names(names.iter().map(|n| n.to_string()).collect()),
+            None => Ok(set),
+        }
+    };
+    Ok(Split {
+        train: dataset(data.train)?,
+        test: Some(dataset(data.test)?),
+    })
 }
 
 #[cfg(test)]

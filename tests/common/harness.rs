@@ -32,6 +32,9 @@ pub const REQUIRE_BROWSER_ENV: &str = "TBTRAIN_REQUIRE_BROWSER";
 /// Environment variable that turns a tmpfs that cannot be mounted from an ignored test
 /// into a failure.
 pub const REQUIRE_TMPFS_ENV: &str = "TBTRAIN_REQUIRE_TMPFS";
+/// Environment variable that turns a missing Fashion-MNIST (Debian's
+/// `dataset-fashion-mnist`) from an ignored test into a failure.
+pub const REQUIRE_FASHION_MNIST_ENV: &str = "TBTRAIN_REQUIRE_FASHION_MNIST";
 
 /// Something a test needs from the machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +49,9 @@ pub enum Need {
     Browser,
     /// `mount -t tmpfs` works (root, with the right to mount): a small file system to fill.
     Tmpfs,
+    /// Debian's Fashion-MNIST files (`apt-get install dataset-fashion-mnist`), where
+    /// `tbtrain::data::idx::fashion_mnist_files` looks for them.
+    FashionMnist,
 }
 
 impl Need {
@@ -55,6 +61,7 @@ impl Need {
             Need::TensorBoard | Need::PythonWriters => REQUIRE_TENSORBOARD_ENV,
             Need::Browser => REQUIRE_BROWSER_ENV,
             Need::Tmpfs => REQUIRE_TMPFS_ENV,
+            Need::FashionMnist => REQUIRE_FASHION_MNIST_ENV,
         }
     }
 
@@ -70,11 +77,13 @@ impl Need {
         static PYTHON_WRITERS: OnceLock<Option<String>> = OnceLock::new();
         static BROWSER: OnceLock<Option<String>> = OnceLock::new();
         static TMPFS: OnceLock<Option<String>> = OnceLock::new();
+        static FASHION_MNIST: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Need::TensorBoard => TENSORBOARD.get_or_init(tensorboard_missing),
             Need::PythonWriters => PYTHON_WRITERS.get_or_init(python_writers_missing),
             Need::Browser => BROWSER.get_or_init(browser_missing),
             Need::Tmpfs => TMPFS.get_or_init(tmpfs_missing),
+            Need::FashionMnist => FASHION_MNIST.get_or_init(fashion_mnist_missing),
         }
         .clone()
     }
@@ -140,6 +149,18 @@ fn tmpfs_missing() -> Option<String> {
         )),
         Err(e) => Some(format!("needs to mount a tmpfs: cannot run mount ({e})")),
     }
+}
+
+/// The library's own answer (its message names the missing file and the package).
+#[cfg(feature = "train")]
+fn fashion_mnist_missing() -> Option<String> {
+    let err = tbtrain::data::idx::fashion_mnist_files().err()?;
+    Some(format!("needs dataset-fashion-mnist: {err}"))
+}
+
+#[cfg(not(feature = "train"))]
+fn fashion_mnist_missing() -> Option<String> {
+    Some("needs the `train` feature to find Fashion-MNIST".to_string())
 }
 
 /// The browser driver's directory, `scripts/browser`.
