@@ -22,7 +22,7 @@
 //! - custom scalars: a rank-0 `DT_STRING` tensor holding a serialized `Layout`, plugin
 //!   `custom_scalars`, tag `custom_scalars__config__`;
 //! - PR curves: a `[6, N]` float tensor with plugin `pr_curves` and its data class, as
-//!   `plugins/pr_curve/summary.py` writes it ([`pr_curve`]).
+//!   `plugins/pr_curve/summary.py` writes it ([`mod@pr_curve`]).
 //!
 //! The Projector reads files, not events: [`projector`] writes them into the run
 //! directory.

@@ -3,7 +3,7 @@
 //! The Projector reads no events. For each run (a directory TensorBoard lists because it
 //! holds an event file, plus the logdir itself) it reads `projector_config.pbtxt`, a
 //! text-format `ProjectorConfig` ([`config`]), whose `embeddings` entries name the files
-//! of each tensor. [`write`] (and `SummaryWriter::add_embedding`) writes, for the tag
+//! of each tensor. [`write()`] (and `SummaryWriter::add_embedding`) writes, for the tag
 //! `t` at step `s`:
 //!
 //! ```text
@@ -313,7 +313,7 @@ impl<'a> Embedding<'a> {
     /// Checks everything before a file is touched; returns the sprite's images per side.
     fn check(&self, tag: &str) -> Result<Option<u64>, EmbeddingError> {
         let rows = self.rows();
-        if rows == 0 || self.features.len() % self.dim != 0 {
+        if rows == 0 || !self.features.len().is_multiple_of(self.dim) {
             return Err(EmbeddingError::Shape {
                 tag: tag.to_string(),
                 len: self.features.len(),

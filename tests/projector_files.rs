@@ -1,7 +1,10 @@
-//! `add_embedding` into a run directory it cannot write (issue 22, class 10): one typed
-//! error naming the file or directory and the OS error, nothing half-written (no file,
-//! directory or temporary file of the call left, the config as it was), and the writer
-//! goes on writing its event file.
+//! The Projector's files under failure:
+//! - `add_embedding` into a run directory it cannot write (issue 22, class 10): one typed
+//!   error naming the file or directory and the OS error, nothing half-written (no file,
+//!   directory or temporary file of the call left, the config as it was), and the writer
+//!   goes on writing its event file;
+//! - a process killed with SIGKILL while it writes embeddings, again and again into one
+//!   run: the config always reads whole, and every file it names is complete.
 //!
 //! Read-only here is `chmod 555`. Root ignores permission bits through the capability
 //! `CAP_DAC_OVERRIDE`, so when the tests run as root the thread that makes the call
@@ -9,14 +12,33 @@
 //! and takes it back after; as any other user the mode alone does it.
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use tbtrain::proto::event;
-use tbtrain::summary::projector::{EmbeddingError, CONFIG_FILE};
-use tbtrain::summary::{self, Embedding};
+use tbtrain::summary::projector::config::ProjectorConfig;
+use tbtrain::summary::projector::{self, EmbeddingError, CONFIG_FILE};
+use tbtrain::summary::{self, Embedding, Sprite};
 use tbtrain::{EventReader, SummaryWriter};
+
+/// Set (to a run directory) in the child process of the kill test.
+const CHILD_ENV: &str = "TBTRAIN_TEST_PROJECTOR_CHILD";
+
+fn main() {
+    if let Some(run) = std::env::var_os(CHILD_ENV) {
+        write_embeddings_until_killed(Path::new(&run));
+    }
+    common::harness::main(vec![
+        trial!(a_read_only_run_directory_is_one_error_and_the_event_file_goes_on),
+        trial!(a_run_directory_made_read_only_later_keeps_its_config_as_it_was),
+        trial!(sigkill_while_writing_embeddings_never_leaves_a_broken_config),
+    ]);
+}
 
 const EACCES: i32 = 13;
 const CAP_DAC_OVERRIDE: u32 = 1;
@@ -135,7 +157,6 @@ fn io_error(e: &summary::Error) -> (&Path, Option<i32>) {
     }
 }
 
-#[test]
 fn a_read_only_run_directory_is_one_error_and_the_event_file_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
@@ -166,7 +187,6 @@ fn a_read_only_run_directory_is_one_error_and_the_event_file_goes_on() {
     assert_eq!(summaries(&path), expected);
 }
 
-#[test]
 fn a_run_directory_made_read_only_later_keeps_its_config_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
@@ -220,5 +240,113 @@ fn a_run_directory_made_read_only_later_keeps_its_config_as_it_was() {
     assert!(
         text.contains("hidden:00001") && text.contains("hidden:00002"),
         "{text}"
+    );
+}
+
+// ---- SIGKILL ----------------------------------------------------------------------------
+
+const KILL_ROWS: usize = 300;
+const KILL_DIM: usize = 32;
+/// Kills, each after its own delay.
+const KILLS: u64 = 12;
+/// Calls a child makes at most (it is meant to be killed long before).
+const CHILD_CALLS: i64 = 100_000;
+
+/// The features of the embedding logged at `step` (steps 0, 1, 2 in turn).
+fn kill_features(step: i64) -> Vec<f32> {
+    (0..KILL_ROWS * KILL_DIM)
+        .map(|i| i as f32 / 7.0 + step as f32 * 1000.0)
+        .collect()
+}
+
+/// The child: one writer, embeddings at steps 0, 1, 2, 0, 1, ... (so entries are both
+/// added and replaced) until it is killed.
+fn write_embeddings_until_killed(run: &Path) -> ! {
+    let mut w = SummaryWriter::new(run).unwrap();
+    let labels: Vec<String> = (0..KILL_ROWS).map(|i| format!("point {i}")).collect();
+    let images = vec![77u8; KILL_ROWS * 8 * 8];
+    for call in 0..CHILD_CALLS {
+        let step = call % 3;
+        let features = kill_features(step);
+        let e = Embedding::new(&features, KILL_DIM)
+            .labels(labels.iter().cloned())
+            .sprite(Sprite::grey(&images, 8, 8));
+        w.add_embedding("hidden", &e, step).unwrap();
+    }
+    std::process::exit(0)
+}
+
+/// The config, if any, reads whole and every file it names is complete.
+fn check_after_kill(run: &Path, kill: u64) -> usize {
+    let config = run.join(CONFIG_FILE);
+    let Ok(text) = fs::read_to_string(&config) else {
+        return 0;
+    };
+    let parsed = ProjectorConfig::parse(&text)
+        .unwrap_or_else(|e| panic!("kill {kill}: the config does not read: {e:?}\n{text}"));
+    for entry in &parsed.embeddings {
+        let step: i64 = entry
+            .tensor_name
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(entry.tensor_name, projector::tensor_name("hidden", step));
+        let tensor = fs::read_to_string(run.join(&entry.tensor_path))
+            .unwrap_or_else(|e| panic!("kill {kill}: {}: {e}", entry.tensor_path));
+        let values: Vec<f32> = tensor
+            .split(['\t', '\n'])
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse::<f64>().unwrap() as f32)
+            .collect();
+        assert!(
+            values == kill_features(step),
+            "kill {kill}: {} is not whole",
+            entry.tensor_path
+        );
+        let metadata = fs::read_to_string(run.join(&entry.metadata_path)).unwrap();
+        assert_eq!(metadata.lines().count(), KILL_ROWS, "kill {kill}");
+        let sprite = entry.sprite.as_ref().expect("a sprite entry");
+        let png_bytes = fs::read(run.join(&sprite.image_path)).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height), (18 * 8, 18 * 8), "kill {kill}");
+    }
+    parsed.embeddings.len()
+}
+
+fn sigkill_while_writing_embeddings_never_leaves_a_broken_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut entries_seen = 0;
+    for kill in 0..KILLS {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .env(CHILD_ENV, &run)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Delays spread over 40..290 ms: the kill lands at other points of a write.
+        std::thread::sleep(Duration::from_millis(40 + kill * 53 % 250));
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        assert!(
+            !status.success(),
+            "kill {kill}: the child ended by itself: {status}"
+        );
+        entries_seen = entries_seen.max(check_after_kill(&run, kill));
+    }
+    // Not a test that tested nothing: the children wrote entries.
+    assert!(entries_seen > 0, "no child wrote a config before its kill");
+    let leftovers: Vec<String> = tree(&run)
+        .into_iter()
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    eprintln!(
+        "{KILLS} kills: up to {entries_seen} entries; temporary files a kill left: {}",
+        leftovers.len()
     );
 }
