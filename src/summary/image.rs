@@ -113,16 +113,26 @@ pub fn check(tag: &str, rgb: &[u8], width: u32, height: u32) -> Result<(i32, i32
 
 /// Encodes `rgb` as an 8-bit RGB PNG.
 pub fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::EncodingError> {
+    encode_png_as(rgb, width, height, png::ColorType::Rgb)
+}
+
+/// Encodes 8-bit `pixels` of `colour` (grey or RGB) as a PNG.
+pub(crate) fn encode_png_as(
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+    colour: png::ColorType,
+) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_color(colour);
     encoder.set_depth(png::BitDepth::Eight);
     // Fast deflate: a training run draws many pictures, and the default level costs
     // ~30x the CPU for files only a little smaller (measured on the decision boundary:
     // 191M vs 6M instructions for 11 images, ~1.8 KB larger each).
     encoder.set_compression(png::Compression::Fast);
     let mut writer = encoder.write_header()?;
-    writer.write_image_data(rgb)?;
+    writer.write_image_data(pixels)?;
     writer.finish()?;
     Ok(out)
 }

@@ -20,7 +20,12 @@
 //! - hparams: `HParamsPluginData` (version 0) in the metadata and the plugin's null tensor
 //!   (`DT_FLOAT`, shape `[0]`) as the value, like `tensorboard.plugins.hparams.summary_v2`;
 //! - custom scalars: a rank-0 `DT_STRING` tensor holding a serialized `Layout`, plugin
-//!   `custom_scalars`, tag `custom_scalars__config__`.
+//!   `custom_scalars`, tag `custom_scalars__config__`;
+//! - PR curves: a `[6, N]` float tensor with plugin `pr_curves` and its data class, as
+//!   `plugins/pr_curve/summary.py` writes it ([`mod@pr_curve`]).
+//!
+//! The Projector reads files, not events: [`projector`] writes them into the run
+//! directory.
 //!
 //! Metadata: a loader reads a time series' metadata from its first event only, and
 //! TensorFlow's writers send it only then. The builders always include it; the writer
@@ -50,6 +55,8 @@ pub mod histogram;
 pub mod hparams;
 pub mod image;
 pub mod layout;
+pub mod pr_curve;
+pub mod projector;
 pub mod scalar;
 pub mod text;
 pub mod writer;
@@ -58,6 +65,8 @@ pub use histogram::{histogram, histogram_raw};
 pub use hparams::{ExperimentSpec, HParamDomain, HParamKind, HParamSpec, HParamValue};
 pub use image::image;
 pub use layout::custom_scalars;
+pub use pr_curve::{pr_curve, pr_curve_raw, PrCurveData};
+pub use projector::{Embedding, Sprite};
 pub use scalar::scalar;
 pub use text::text;
 pub use writer::{scalars_run_name, SummaryWriter};
@@ -83,6 +92,8 @@ pub mod plugin {
     pub const HPARAMS: &str = "hparams";
     /// Custom scalar layouts.
     pub const CUSTOM_SCALARS: &str = "custom_scalars";
+    /// Precision-recall curves.
+    pub const PR_CURVES: &str = "pr_curves";
 }
 
 /// What can go wrong while building or writing summaries.
@@ -185,6 +196,13 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A PR curve's input is wrong (see [`pr_curve::PrCurveError`]).
+    #[error(transparent)]
+    PrCurve(#[from] pr_curve::PrCurveError),
+    /// An embedding is wrong or its files could not be written (see
+    /// [`projector::EmbeddingError`]).
+    #[error(transparent)]
+    Embedding(#[from] projector::EmbeddingError),
     /// The background thread of a non-blocking writer stopped unexpectedly (it
     /// panicked); what it had not written yet is lost.
     #[error("the summary writer's background thread stopped unexpectedly")]

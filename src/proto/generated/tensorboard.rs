@@ -520,3 +520,11 @@ pub struct TextPluginData {
     #[prost(int32, tag = "1")]
     pub version: i32,
 }
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PrCurvePluginData {
+    /// Version 0 is the only one TensorBoard knows.
+    #[prost(int32, tag = "1")]
+    pub version: i32,
+    #[prost(uint32, tag = "2")]
+    pub num_thresholds: u32,
+}

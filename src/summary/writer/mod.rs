@@ -32,7 +32,8 @@
 //! The methods are spread by job: this file has the type, its options and its life
 //! (open, descriptions, flush, close); `scalars.rs` the scalar adders, the hot path;
 //! `media.rs` histograms, images, text and the graph; `run_info.rs` what describes the
-//! whole run (hparams, the custom-scalars layout); `seen.rs` the set of tags written.
+//! whole run (hparams, the custom-scalars layout); `classifier.rs` PR curves and the
+//! Projector's embeddings; `seen.rs` the set of tags written.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,7 @@ use crate::events::writer::{finite_or_zero, now};
 use crate::events::WriterOptions;
 use crate::proto::{Event, Summary};
 
+mod classifier;
 mod media;
 mod run_info;
 mod scalars;

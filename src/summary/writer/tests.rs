@@ -11,7 +11,7 @@ use crate::proto::{event, GraphDef, HistogramProto};
 use crate::summary::HParamValue;
 
 /// Reads every event of `path` (the file is well-formed: our own writer made it).
-fn read_events(path: &Path) -> Vec<Event> {
+pub(super) fn read_events(path: &Path) -> Vec<Event> {
     let bytes = std::fs::read(path).unwrap();
     let mut out = Vec::new();
     let mut at = 0;
@@ -33,7 +33,7 @@ fn only_file(dir: &Path) -> PathBuf {
     files[0].clone()
 }
 
-fn summary_value(e: &Event) -> &crate::proto::summary::Value {
+pub(super) fn summary_value(e: &Event) -> &crate::proto::summary::Value {
     match &e.what {
         Some(event::What::Summary(s)) => &s.value[0],
         other => panic!("{other:?}"),
