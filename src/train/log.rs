@@ -50,10 +50,13 @@ impl RunLog {
         }
         let grad_tags = (1..=depth).map(tags::grad_norm).collect();
         let hist_tags = (1..=depth).map(tags::histograms).collect();
+        let class_names: Vec<String> = (0..classes)
+            .map(|c| data.class_name(c).into_owned())
+            .collect();
         let test = match &split.test {
             Some(_) => {
                 let mut test = SummaryWriter::with_options(config.logdir.join(TEST_RUN), options)?;
-                for (tag, description) in tags::test_descriptions(classes) {
+                for (tag, description) in tags::test_descriptions(&class_names) {
                     test.set_description(&tag, &description)?;
                 }
                 Some(test)
@@ -99,9 +102,7 @@ impl RunLog {
             hist_tags,
             pictures: Pictures::new(boundary::Painter::new(data, mlp)?),
             scratch: Vec::new(),
-            class_names: (0..classes)
-                .map(|c| data.class_name(c).into_owned())
-                .collect(),
+            class_names,
         })
     }
 
@@ -145,11 +146,40 @@ impl RunLog {
         if !pictures {
             return Ok(());
         }
-        let names: Vec<String> = (0..set.classes())
-            .map(|c| set.class_name(c).into_owned())
-            .collect();
-        if let Some((rgb, width, height)) = confusion::render(&eval.confusion, &names)? {
+        let names = &self.class_names;
+        if let Some((rgb, width, height)) = confusion::render(&eval.confusion, names)? {
             test.add_image(tags::CONFUSION_MATRIX, &rgb, width, height, step)?;
+        }
+        // One PR curve per class: "is it this class?" against the class's probability.
+        let classes = set.classes();
+        if eval.probabilities.len() == set.len() * classes {
+            let mut is_class = vec![false; set.len()];
+            let mut probability = vec![0.0f32; set.len()];
+            for (class, name) in names.iter().enumerate() {
+                for (i, (&label, (is, p))) in set
+                    .labels()
+                    .iter()
+                    .zip(is_class.iter_mut().zip(probability.iter_mut()))
+                    .enumerate()
+                {
+                    *is = label as usize == class;
+                    // Softmax and sigmoid probabilities are in [0, 1]; a NaN (a diverged
+                    // net) counts as 0 rather than refusing the curve.
+                    let value = eval.probabilities[i * classes + class];
+                    *p = if value.is_nan() {
+                        0.0
+                    } else {
+                        value.clamp(0.0, 1.0)
+                    };
+                }
+                test.add_pr_curve(
+                    &tags::pr_curve(name),
+                    &is_class,
+                    &probability,
+                    step,
+                    PR_CURVE_THRESHOLDS,
+                )?;
+            }
         }
         if let Some(shape) = set.image_shape() {
             let shown: Vec<gallery::Shown> = (0..gallery::SHOWN)
@@ -330,6 +360,9 @@ fn predictions_table(report: &RunReport, names: &[String]) -> String {
     }
     md
 }
+
+/// Thresholds of each PR curve (TensorBoard's default).
+const PR_CURVE_THRESHOLDS: u32 = crate::summary::pr_curve::DEFAULT_NUM_THRESHOLDS;
 
 /// Widest input the `predictions` text shows in full.
 const MAX_INPUTS_SHOWN: usize = 8;

@@ -30,6 +30,12 @@ pub const CONFUSION_MATRIX: &str = "confusion_matrix";
 /// sub-run).
 pub const TEST_IMAGES: &str = "test_images";
 
+/// The test set's precision-recall curve of one class (in the `test` sub-run), by the
+/// class's name.
+pub fn pr_curve(class_name: &str) -> String {
+    format!("pr_curve/{class_name}")
+}
+
 /// The gradient norm of layer `k` (1-based).
 pub fn grad_norm(k: usize) -> String {
     format!("grad_norm/layer{k}")
@@ -88,9 +94,10 @@ fn right(classes: usize) -> String {
 }
 
 /// What the test run's tags show (the tags of [`TEST_RUN`](super::config::TEST_RUN)),
-/// for `classes` classes.
-pub fn test_descriptions(classes: usize) -> Vec<(String, String)> {
-    vec![
+/// for classes of these `names`.
+pub fn test_descriptions(names: &[String]) -> Vec<(String, String)> {
+    let classes = names.len();
+    let mut out = vec![
         (
             COST.to_string(),
             format!(
@@ -118,7 +125,18 @@ pub fn test_descriptions(classes: usize) -> Vec<(String, String)> {
              predictions change as the network learns."
                 .to_string(),
         ),
-    ]
+    ];
+    for name in names {
+        out.push((
+            pr_curve(name),
+            format!(
+                "Precision against recall of **{name}** on the test set, \"is it {name}?\" \
+                 answered by the network's probability of {name} at 201 thresholds. A \
+                 collapsed network's curve is a point: the same probability for every input."
+            ),
+        ));
+    }
+    out
 }
 
 /// What each tag shows, as TensorBoard prints it under the chart
@@ -231,8 +249,10 @@ mod tests {
             "{}",
             d[1].1
         );
-        let t = test_descriptions(10);
+        let names: Vec<String> = (0..10).map(|c| c.to_string()).collect();
+        let t = test_descriptions(&names);
         assert!(t[0].1.contains("**test set**") && t[0].1.contains("ln 10 = 2.3026"));
-        assert_eq!(t.len(), 4);
+        assert_eq!(t.len(), 4 + 10);
+        assert_eq!(t[4].0, "pr_curve/0");
     }
 }
