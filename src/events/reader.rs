@@ -162,6 +162,14 @@ impl<R: Read> EventReader<R> {
         }
     }
 
+    /// Reads records from `reader` and names `path` in its problems (e.g. an event file
+    /// opened by the caller and limited with [`Read::take`]).
+    pub fn with_path(reader: R, path: PathBuf) -> Self {
+        let mut this = EventReader::new(reader);
+        this.path = Some(path);
+        this
+    }
+
     /// The path given to [`EventReader::open`], if any.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
@@ -172,8 +180,47 @@ impl<R: Read> EventReader<R> {
         self.offset
     }
 
-    /// Reads the next record. `None` at a clean end of the stream (between records).
+    /// Reads the next record and decodes it. `None` at a clean end of the stream.
     fn read_record(&mut self) -> Option<Result<(u64, Event), Problem>> {
+        let start = match self.read_raw()? {
+            Ok(start) => start,
+            Err(problem) => return Some(Err(problem)),
+        };
+        Some(match Event::decode(self.data.as_slice()) {
+            Ok(event) => Ok((start, event)),
+            Err(source) => Err(Problem::Decode {
+                offset: start,
+                source,
+            }),
+        })
+    }
+
+    /// The next record's data, undecoded, and the byte offset of the record: for readers
+    /// that decode only what they need (`inspect`, `export`). Framing problems are the
+    /// same as the iterator's (there is no [`Problem::Decode`] here); after a fatal one,
+    /// or at the end of the stream, `None`.
+    pub fn next_record(&mut self) -> Option<Result<(u64, &[u8]), ReadError>> {
+        if self.finished {
+            return None;
+        }
+        match self.read_raw() {
+            None => {
+                self.finished = true;
+                None
+            }
+            Some(Ok(start)) => Some(Ok((start, self.data.as_slice()))),
+            Some(Err(problem)) => {
+                if problem.is_fatal() {
+                    self.finished = true;
+                }
+                Some(Err(self.error(problem)))
+            }
+        }
+    }
+
+    /// Reads the next record into `self.data`, checking its framing and checksums, and
+    /// returns its offset. `None` at a clean end of the stream (between records).
+    fn read_raw(&mut self) -> Option<Result<u64, Problem>> {
         let start = self.offset;
         let mut header = [0u8; HEADER_LEN];
         let got = match self.read_full(&mut header) {
@@ -230,13 +277,7 @@ impl<R: Read> EventReader<R> {
         if MaskedCrc::compute(&self.data) != MaskedCrc::from_le_bytes(footer) {
             return Some(Err(Problem::DataCrc { offset: start }));
         }
-        Some(match Event::decode(self.data.as_slice()) {
-            Ok(event) => Ok((start, event)),
-            Err(source) => Err(Problem::Decode {
-                offset: start,
-                source,
-            }),
-        })
+        Some(Ok(start))
     }
 
     /// Fills `buf` as far as the stream allows, returning how many bytes were read

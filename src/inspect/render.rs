@@ -22,7 +22,7 @@ pub fn render_text(reports: &[RunReport]) -> String {
         let _ = writeln!(
             out,
             "run {}: {} event file{}, graph: {}",
-            for_terminal(&report.run),
+            for_terminal(&report.run.to_text()),
             report.files,
             if report.files == 1 { "" } else { "s" },
             if report.graph { "yes" } else { "no" }
