@@ -31,17 +31,18 @@ mod render;
 pub(crate) mod timeline;
 pub(crate) mod wire;
 
-use discover::{check_exists, discover_runs, list_dir};
 #[allow(unused_imports)]
 pub(crate) use discover::discover_runs as discover;
+pub(crate) use discover::RunFiles;
+use discover::{check_exists, discover_runs, list_dir};
 pub use name::{text_of_bytes, RunName};
 pub use order::compare_tag_names;
 use read::RunFilesRead;
-use timeline::{scalar_of, Class, Series};
-use wire::WhatView;
 #[cfg(feature = "json")]
 pub use render::render_json;
 pub use render::render_text;
+use timeline::{scalar_of, Class, Series};
+use wire::WhatView;
 
 /// What [`scan`] and [`last_scalars`] cannot get past. Problems inside event files are
 /// not errors: they are listed in [`RunReport::problems`].
@@ -225,6 +226,7 @@ impl RunAccumulator {
                     acc.graph = true;
                 }
                 cuts.scan(e);
+                true
             },
         );
         let tags = &mut acc.tags;
@@ -248,6 +250,7 @@ impl RunAccumulator {
                     state.last = Some((step, f64::from(v)));
                 }
             }
+            true
         });
         acc
     }

@@ -129,7 +129,10 @@ mod tests {
         assert_eq!(b.to_text(), "r\\xfe");
         assert_eq!(a.to_str(), None);
         assert_eq!(RunName::root().join(&a), a);
-        assert_eq!(a.join(&RunName::from_bytes("é")).as_bytes(), b"r\xff/\xc3\xa9");
+        assert_eq!(
+            a.join(&RunName::from_bytes("é")).as_bytes(),
+            b"r\xff/\xc3\xa9"
+        );
         assert_eq!(RunName::root(), ".");
     }
 }

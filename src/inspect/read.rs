@@ -34,14 +34,14 @@ impl RunFilesRead {
         RunFilesRead { files, extents }
     }
 
-    /// Reads every event; the first call records each file's extent, later ones stop
-    /// there. Each problem (a corrupt record, a file that cannot be opened) is given to
+    /// Reads every event until `event` returns false; the first call (which must read
+    /// to the end) records each file's extent, later ones stop there. Each problem (a corrupt record, a file that cannot be opened) is given to
     /// `problem` as `<file name>: <problem>`, once (later calls report only a file
     /// that was read and can no longer be opened).
     pub fn read(
         &mut self,
         mut problem: impl FnMut(String),
-        mut event: impl FnMut(&EventView<'_>),
+        mut event: impl FnMut(&EventView<'_>) -> bool,
     ) {
         for (path, extent) in self.files.iter().zip(&mut self.extents) {
             let first = extent.is_none();
@@ -65,13 +65,15 @@ impl RunFilesRead {
             );
             while let Some(item) = reader.next_record() {
                 match item {
-                    Ok((offset, record)) => {
-                        if let Err(source) = with_event(record, |e| event(&e)) {
+                    Ok((offset, record)) => match with_event(record, |e| event(&e)) {
+                        Ok(true) => {}
+                        Ok(false) => return,
+                        Err(source) => {
                             if first {
                                 problem(format!("{label}: {}", Problem::Decode { offset, source }));
                             }
                         }
-                    }
+                    },
                     Err(e) => {
                         if first {
                             problem(format!("{label}: {}", e.problem));
@@ -91,7 +93,7 @@ impl RunFilesRead {
         &mut self,
         cuts: &mut Cuts,
         keep: impl Fn(&Series, Payload<'_>) -> bool + Copy,
-        mut shown: impl FnMut(&Series, ValueView<'_>, i64, f64),
+        mut shown: impl FnMut(&Series, ValueView<'_>, i64, f64) -> bool,
     ) {
         cuts.rewind();
         self.read(|_| {}, |e| cuts.shown(e, keep, &mut shown));

@@ -1,8 +1,8 @@
 use super::*;
 use crate::events::EventWriter;
 use crate::proto::{
-    event, summary, summary_metadata, DataType, Event, HistogramProto, Summary,
-    SummaryMetadata, TensorProto, TensorShapeProto,
+    event, summary, summary_metadata, DataType, Event, HistogramProto, Summary, SummaryMetadata,
+    TensorProto, TensorShapeProto,
 };
 use std::fs;
 
@@ -239,7 +239,10 @@ fn a_single_event_file_is_run_dot() {
     let path = write(dir.path(), &[summary_event(4, vec![])]);
     let reports = scan(&path).unwrap();
     assert_eq!(reports.len(), 1);
-    assert_eq!((reports[0].run.to_str().unwrap(), reports[0].files), (".", 1));
+    assert_eq!(
+        (reports[0].run.to_str().unwrap(), reports[0].files),
+        (".", 1)
+    );
 }
 
 #[cfg(unix)]

@@ -74,7 +74,10 @@ pub(crate) fn class_of(v: &ValueView<'_>) -> (Class, String) {
         "histograms" | "text" | "hparams" | "pr_curves" | "mesh" | "custom_scalars" => {
             Class::Tensor
         }
-        "images" | "audio" | "graph_run_metadata" | "graph_run_metadata_graph"
+        "images"
+        | "audio"
+        | "graph_run_metadata"
+        | "graph_run_metadata_graph"
         | "graph_keras_model" => Class::Blob,
         _ => Class::Unknown,
     };
@@ -140,6 +143,10 @@ pub(crate) struct Series {
     last_step: i64,
     /// Kills still the smallest after them: positions and steps both increasing.
     kills: Vec<(u64, i64)>,
+    /// For the caller of the second pass (export: the group the series is read in).
+    pub group: u32,
+    /// For the caller of the second pass (export: the series' rank in tag order).
+    pub order: u32,
     /// The second pass's place in `kills`.
     cursor: usize,
 }
@@ -215,6 +222,8 @@ impl Cuts {
                         last_step: i64::MAX,
                         kills: Vec::new(),
                         cursor: 0,
+                        group: u32::MAX,
+                        order: u32::MAX,
                     })
                 }
             };
@@ -240,23 +249,24 @@ impl Cuts {
 
     /// The second pass: calls `shown` with each point of `event` that neither rule
     /// drops and that `keep` keeps ([`is_served`]: what TensorBoard shows), with its
-    /// series, step and wall time.
+    /// series, step and wall time, until `shown` returns false (then false).
     pub fn shown<'e>(
         &mut self,
         event: &EventView<'e>,
         keep: impl Fn(&Series, Payload<'_>) -> bool,
-        mut shown: impl FnMut(&Series, ValueView<'e>, i64, f64),
-    ) {
+        mut shown: impl FnMut(&Series, ValueView<'e>, i64, f64) -> bool,
+    ) -> bool {
         if self.restart(event) {
             self.position += 1;
         }
         let WhatView::Summary(values) = event.what else {
-            return;
+            return true;
         };
         if !event.wall_time.is_finite() {
-            return;
+            return true;
         }
         let step = event.step;
+        let mut go_on = true;
         self.each_value(values, |this, position, v| {
             while this
                 .starts
@@ -284,10 +294,11 @@ impl Cuts {
                 .kills
                 .get(series.cursor)
                 .is_some_and(|&(_, s)| s <= step);
-            if !purged && !preempted && keep(series, v.payload) {
-                shown(series, v, step, event.wall_time);
+            if go_on && !purged && !preempted && keep(series, v.payload) {
+                go_on = shown(series, v, step, event.wall_time);
             }
         });
+        go_on
     }
 
     fn each_value<'e>(
@@ -315,7 +326,8 @@ fn payload_bytes(payload: Payload<'_>) -> u64 {
         Payload::Histo(h) => 24 * h.bucket.len(),
         _ => 0,
     };
-    n as u64 + 32
+    // The point as export buffers it (its row) and its payload.
+    n as u64 + 56
 }
 
 #[cfg(test)]

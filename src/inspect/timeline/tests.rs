@@ -20,8 +20,8 @@ fn encode(events: &[E]) -> Vec<Vec<u8>> {
         .iter()
         .enumerate()
         .map(|(k, e)| {
-            let summary = |step: i64, tags: &[&str], value: fn(f32) -> summary::value::Value| {
-                Event {
+            let summary =
+                |step: i64, tags: &[&str], value: fn(f32) -> summary::value::Value| Event {
                     wall_time: 100.0 + k as f64,
                     step,
                     what: Some(event::What::Summary(Summary {
@@ -35,8 +35,7 @@ fn encode(events: &[E]) -> Vec<Vec<u8>> {
                             .collect(),
                     })),
                     source_metadata: None,
-                }
-            };
+                };
             let event = match e {
                 E::Points(step, tags) => summary(*step, tags, summary::value::Value::SimpleValue),
                 E::Tombstone(step, tag) => summary(*step, &[tag], |_| {
@@ -78,9 +77,14 @@ fn shown(events: &[E]) -> Vec<(String, i64, f32)> {
         out.clear();
         for r in &records {
             with_event(r, |e| {
-                cuts.shown(&e, |s, p| is_served(s.class, p), |_, v, step, _| {
-                    out.push((v.tag.to_string(), step, scalar_of(v.payload).unwrap()))
-                })
+                cuts.shown(
+                    &e,
+                    |s, p| is_served(s.class, p),
+                    |_, v, step, _| {
+                        out.push((v.tag.to_string(), step, scalar_of(v.payload).unwrap()));
+                        true
+                    },
+                )
             })
             .unwrap();
         }
@@ -191,9 +195,18 @@ fn the_first_value_decides_the_class() {
         })
     };
     assert_eq!(class_of(&v(Payload::Simple(1.0), None)).0, Class::Scalar);
-    assert_eq!(class_of(&v(Payload::Empty, meta("text", 0))).0, Class::Tensor);
-    assert_eq!(class_of(&v(Payload::Empty, meta("scalars", 0))).0, Class::Scalar);
-    assert_eq!(class_of(&v(Payload::Empty, meta("mine", 0))).0, Class::Unknown);
+    assert_eq!(
+        class_of(&v(Payload::Empty, meta("text", 0))).0,
+        Class::Tensor
+    );
+    assert_eq!(
+        class_of(&v(Payload::Empty, meta("scalars", 0))).0,
+        Class::Scalar
+    );
+    assert_eq!(
+        class_of(&v(Payload::Empty, meta("mine", 0))).0,
+        Class::Unknown
+    );
     assert_eq!(class_of(&v(Payload::Empty, meta("mine", 3))).0, Class::Blob);
     assert_eq!(class_of(&v(Payload::Other, None)).0, Class::Unknown);
     // A double scalar tensor is a tombstone in a scalar series (the data server reads

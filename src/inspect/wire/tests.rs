@@ -161,7 +161,10 @@ fn any_mutation_gives_what_prost_gives() {
             }
             if fast_event(&m).is_some() {
                 fast_taken += 1;
-                assert!(expected.is_ok(), "fast path accepted what prost rejects: {m:?}");
+                assert!(
+                    expected.is_ok(),
+                    "fast path accepted what prost rejects: {m:?}"
+                );
             }
         }
     }

@@ -1,0 +1,310 @@
+//! Every point TensorBoard shows, out as rows: `tbtrain export`.
+//!
+//! [`export`] finds the runs under a path as TensorBoard does (`inspect`'s discovery),
+//! reads each run's files in two streaming passes ([`crate::inspect`]'s timeline: the
+//! first finds where a resume or a step logged again drops points, the second writes
+//! what is left), and writes one row per point ([`Kind::Scalars`]), per histogram
+//! bucket, per text or per HParams session, as CSV or JSON Lines ([`format`]).
+//!
+//! Order: runs by name (bytes); in a run, tags in TensorBoard's order
+//! ([`crate::inspect::compare_tag_names`]), each tag's points by step. Memory is bounded
+//! whatever the size of the logs: a run's tags are read in groups whose points fit in
+//! [`GROUP_BYTES`] (one more pass over the run's files per group), and a tag too large
+//! for that is written as it is read (its points come in step order).
+
+use std::io::{self, BufWriter, Write};
+use std::ops::RangeInclusive;
+use std::path::Path;
+
+use crate::inspect::read::RunFilesRead;
+use crate::inspect::timeline::{is_served, Class, Cuts, Series};
+use crate::inspect::{self, compare_tag_names, RunName};
+
+mod atomic;
+pub mod format;
+mod hparams;
+mod rows;
+
+pub use atomic::AtomicFile;
+pub use format::Format;
+use format::{Field, Num, RowWriter};
+use rows::Row;
+
+/// Points buffered at most per group of tags (see the module doc), counted as rows
+/// and payloads take them in memory.
+pub const GROUP_BYTES: u64 = 64 << 20;
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `run,tag,step,wall_time,value`: one row per scalar point.
+    Scalars,
+    /// `run,tag,step,wall_time,left,right,count`: one row per bucket of each histogram.
+    Histograms,
+    /// `run,tag,step,wall_time,text`: one row per string of each text summary.
+    Text,
+    /// `run,<hparams...>,<metrics...>`: one row per HParams session.
+    Hparams,
+}
+
+impl Kind {
+    /// The fixed columns (HParams adds one per hparam and per metric).
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Kind::Scalars => &["run", "tag", "step", "wall_time", "value"],
+            Kind::Histograms => &["run", "tag", "step", "wall_time", "left", "right", "count"],
+            Kind::Text => &["run", "tag", "step", "wall_time", "text"],
+            Kind::Hparams => &["run"],
+        }
+    }
+
+    /// Whether a series holds this kind: its data class and plugin, as the route that
+    /// shows it selects it.
+    fn holds(self, series: &Series) -> bool {
+        match self {
+            Kind::Scalars => series.class == Class::Scalar && series.plugin == "scalars",
+            Kind::Histograms => series.class == Class::Tensor && series.plugin == "histograms",
+            Kind::Text => series.class == Class::Tensor && series.plugin == "text",
+            Kind::Hparams => false,
+        }
+    }
+}
+
+/// A filter on names (a run's [text](RunName::to_text), a tag).
+pub type NameFilter = Box<dyn Fn(&str) -> bool>;
+
+/// What [`export`] writes.
+pub struct Options {
+    pub kind: Kind,
+    pub format: Format,
+    /// Make names and texts safe to print (standard output is a terminal).
+    pub terminal: bool,
+    /// Only the runs whose name passes.
+    pub runs: Option<NameFilter>,
+    /// Only the tags that pass.
+    pub tags: Option<NameFilter>,
+    /// Only the points at these steps.
+    pub steps: RangeInclusive<i64>,
+}
+
+impl Options {
+    /// Every scalar, as CSV.
+    pub fn new(kind: Kind, format: Format) -> Self {
+        Options {
+            kind,
+            format,
+            terminal: false,
+            runs: None,
+            tags: None,
+            steps: i64::MIN..=i64::MAX,
+        }
+    }
+}
+
+/// What [`export`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Runs read (after `--run`).
+    pub runs: usize,
+    /// Rows written, header not counted.
+    pub rows: u64,
+}
+
+/// What stops an export.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The path holds no runs, or cannot be read.
+    #[error(transparent)]
+    Find(#[from] inspect::Error),
+    /// The output could not be written (a closed pipe, a full disk).
+    #[error("{0}")]
+    Write(#[source] io::Error),
+}
+
+/// Writes every point of `options.kind` under `path` to `out`; each problem found in
+/// the files (a corrupt record, a file that cannot be read) is given to `problem` with
+/// its run, and the export goes on.
+pub fn export<W: Write>(
+    path: &Path,
+    options: &Options,
+    out: W,
+    mut problem: impl FnMut(&RunName, &str),
+) -> Result<Stats, Error> {
+    let runs = inspect::discover(path)?;
+    if runs.is_empty() {
+        return Err(inspect::Error::NoEventFiles {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
+    let out = BufWriter::with_capacity(1 << 20, out);
+    let mut w = RowWriter::new(out, options.format, options.terminal);
+    let mut stats = Stats::default();
+    let runs: Vec<_> = runs
+        .into_iter()
+        .filter(|(run, _)| options.runs.as_ref().is_none_or(|f| f(&run.to_text())))
+        .collect();
+    stats.runs = runs.len();
+    if options.kind == Kind::Hparams {
+        stats.rows = hparams::export(runs, &mut w, &mut problem)?;
+    } else {
+        w.columns(options.kind.columns()).map_err(Error::Write)?;
+        for (run, found) in runs {
+            for p in &found.problems {
+                problem(&run, p);
+            }
+            let files = RunFilesRead::new(found.files);
+            stats.rows += export_run(&run, files, options, &mut w, &mut problem)?;
+        }
+    }
+    w.finish().map_err(Error::Write)?;
+    Ok(stats)
+}
+
+/// One run: the first pass, then one pass per group of tags.
+fn export_run<W: Write>(
+    run: &RunName,
+    mut files: RunFilesRead,
+    options: &Options,
+    w: &mut RowWriter<W>,
+    problem: &mut impl FnMut(&RunName, &str),
+) -> Result<u64, Error> {
+    let mut cuts = Cuts::default();
+    files.read(
+        |p| problem(run, &p),
+        |e| {
+            cuts.scan(e);
+            true
+        },
+    );
+    let mut tags: Vec<String> = cuts
+        .series
+        .iter()
+        .filter(|(tag, series)| {
+            options.kind.holds(series) && options.tags.as_ref().is_none_or(|f| f(tag))
+        })
+        .map(|(tag, _)| tag.clone())
+        .collect();
+    tags.sort_by(|a, b| compare_tag_names(a, b).then_with(|| a.cmp(b)));
+    let groups = plan_groups(&mut cuts, &tags);
+    let run_field = w.text(run.as_bytes());
+    let tag_fields: Vec<Vec<u8>> = tags.iter().map(|t| w.text(t.as_bytes())).collect();
+    let mut rows = 0;
+    for (group, size) in groups.iter().enumerate() {
+        let group = group as u32;
+        let mut buffer: Vec<(u32, i64, f64, Row)> = Vec::new();
+        let mut failed = None;
+        files.shown(
+            &mut cuts,
+            |s, p| is_served(s.class, p),
+            |series, v, step, wall| {
+                if series.group != group || !options.steps.contains(&step) {
+                    return true;
+                }
+                let Some(row) = Row::of(options.kind, v.payload) else {
+                    return true;
+                };
+                if *size > 1 {
+                    buffer.push((series.order, step, wall, row));
+                    return true;
+                }
+                let tag = tag_fields.get(series.order as usize).map_or(&[][..], |t| t);
+                match row.write(w, &run_field, tag, step, wall) {
+                    Ok(n) => {
+                        rows += n;
+                        true
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                }
+            },
+        );
+        if let Some(e) = failed {
+            return Err(Error::Write(e));
+        }
+        // Points of one tag come in step order; the stable sort keeps it.
+        buffer.sort_by_key(|(order, ..)| *order);
+        for (order, step, wall, row) in buffer {
+            let tag = tag_fields.get(order as usize).map_or(&[][..], |t| t);
+            rows += row
+                .write(w, &run_field, tag, step, wall)
+                .map_err(Error::Write)?;
+        }
+    }
+    Ok(rows)
+}
+
+/// Puts `tags` (in order) into groups of at most [`GROUP_BYTES`] (a larger tag alone),
+/// marking each series with its group and rank; returns each group's number of tags.
+fn plan_groups(cuts: &mut Cuts, tags: &[String]) -> Vec<usize> {
+    let mut groups: Vec<usize> = Vec::new();
+    let mut bytes = 0u64;
+    for (order, tag) in tags.iter().enumerate() {
+        let Some(series) = cuts.series.get_mut(tag) else {
+            continue;
+        };
+        let fits = bytes.saturating_add(series.bytes) <= GROUP_BYTES;
+        match groups.last_mut() {
+            Some(n) if fits => *n += 1,
+            _ => {
+                groups.push(1);
+                bytes = 0;
+            }
+        }
+        bytes = bytes.saturating_add(series.bytes);
+        series.order = order as u32;
+        series.group = (groups.len() - 1) as u32;
+    }
+    groups
+}
+
+impl Row {
+    /// Writes the row(s) of one point; returns how many.
+    fn write<W: Write>(
+        &self,
+        w: &mut RowWriter<W>,
+        run: &[u8],
+        tag: &[u8],
+        step: i64,
+        wall: f64,
+    ) -> io::Result<u64> {
+        let head = [
+            Field::Encoded(run),
+            Field::Encoded(tag),
+            Field::Num(Num::I64(step)),
+            Field::Num(Num::F64(wall)),
+        ];
+        match self {
+            Row::Scalar(v) => {
+                let [a, b, c, d] = head;
+                w.row(&[a, b, c, d, Field::Num(Num::F32(*v))])?;
+                Ok(1)
+            }
+            Row::Buckets(buckets) => {
+                for [left, right, count] in buckets {
+                    let [a, b, c, d] = head;
+                    w.row(&[
+                        a,
+                        b,
+                        c,
+                        d,
+                        Field::Num(Num::F64(*left)),
+                        Field::Num(Num::F64(*right)),
+                        Field::Num(Num::F64(*count)),
+                    ])?;
+                }
+                Ok(buckets.len() as u64)
+            }
+            Row::Texts(texts) => {
+                for text in texts {
+                    let encoded = w.text(text);
+                    let [a, b, c, d] = head;
+                    w.row(&[a, b, c, d, Field::Encoded(&encoded)])?;
+                }
+                Ok(texts.len() as u64)
+            }
+        }
+    }
+}
