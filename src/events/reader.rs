@@ -26,6 +26,10 @@ use prost::Message;
 use super::record::{MaskedCrc, FOOTER_LEN, HEADER_LEN};
 use crate::proto::Event;
 
+/// Records up to this length are read into a buffer of their length at once; longer
+/// ones as their bytes arrive (a corrupt length reserves nothing it does not read).
+const SMALL_RECORD_BYTES: u64 = 64 << 10;
+
 /// A record buffer larger than this is released after use rather than kept for the next.
 const KEEP_BUFFER_BYTES: usize = 1 << 20;
 
@@ -250,14 +254,27 @@ impl<R: Read> EventReader<R> {
         if self.data.capacity() > KEEP_BUFFER_BYTES {
             self.data = Vec::new();
         }
-        let read = (&mut self.reader).take(len).read_to_end(&mut self.data);
-        // On error, the bytes read before it are in `data` too.
-        self.offset = self.offset.saturating_add(self.data.len() as u64);
-        if let Err(source) = read {
-            return Some(Err(Problem::Io {
-                offset: self.offset,
-                source,
-            }));
+        if len <= SMALL_RECORD_BYTES {
+            // Most records: read in place, at most this many bytes reserved whatever the
+            // file holds (no `read_to_end` probing, which costs more than the record).
+            let mut data = std::mem::take(&mut self.data);
+            data.resize(len as usize, 0);
+            let got = self.read_full(&mut data);
+            match got {
+                Ok(n) => data.truncate(n),
+                Err(problem) => return Some(Err(problem)),
+            }
+            self.data = data;
+        } else {
+            let read = (&mut self.reader).take(len).read_to_end(&mut self.data);
+            // On error, the bytes read before it are in `data` too.
+            self.offset = self.offset.saturating_add(self.data.len() as u64);
+            if let Err(source) = read {
+                return Some(Err(Problem::Io {
+                    offset: self.offset,
+                    source,
+                }));
+            }
         }
         let mut footer = [0u8; FOOTER_LEN];
         let footer_got = match self.read_full(&mut footer) {

@@ -190,9 +190,13 @@ fn export_run<W: Write>(
     let run_field = w.text(run.as_bytes());
     let tag_fields: Vec<Vec<u8>> = tags.iter().map(|t| w.text(t.as_bytes())).collect();
     let mut rows = 0;
+    let mut first = 0usize;
     for (group, size) in groups.iter().enumerate() {
         let group = group as u32;
-        let mut buffer: Vec<(u32, i64, f64, Row)> = Vec::new();
+        // One buffer per tag of the group, in tag order (a tag's points come in step
+        // order): no sort needed.
+        let mut buffers: Vec<Vec<(i64, f64, Row)>> =
+            vec![Vec::new(); if *size > 1 { *size } else { 0 }];
         let mut failed = None;
         files.shown(
             &mut cuts,
@@ -204,8 +208,8 @@ fn export_run<W: Write>(
                 let Some(row) = Row::of(options.kind, v.payload) else {
                     return true;
                 };
-                if *size > 1 {
-                    buffer.push((series.order, step, wall, row));
+                if let Some(buffer) = buffers.get_mut((series.order as usize).wrapping_sub(first)) {
+                    buffer.push((step, wall, row));
                     return true;
                 }
                 let tag = tag_fields.get(series.order as usize).map_or(&[][..], |t| t);
@@ -224,14 +228,15 @@ fn export_run<W: Write>(
         if let Some(e) = failed {
             return Err(Error::Write(e));
         }
-        // Points of one tag come in step order; the stable sort keeps it.
-        buffer.sort_by_key(|(order, ..)| *order);
-        for (order, step, wall, row) in buffer {
-            let tag = tag_fields.get(order as usize).map_or(&[][..], |t| t);
-            rows += row
-                .write(w, &run_field, tag, step, wall)
-                .map_err(Error::Write)?;
+        for (i, buffer) in buffers.into_iter().enumerate() {
+            let tag = tag_fields.get(first + i).map_or(&[][..], |t| t);
+            for (step, wall, row) in buffer {
+                rows += row
+                    .write(w, &run_field, tag, step, wall)
+                    .map_err(Error::Write)?;
+            }
         }
+        first += size;
     }
     Ok(rows)
 }

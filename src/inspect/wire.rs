@@ -65,6 +65,8 @@ pub(crate) struct EventView<'a> {
 /// A summary's values: an already checked byte slice, or prost's values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Values<'a> {
+    /// The only value (most events hold one): read once.
+    One(ValueView<'a>),
     Wire(&'a [u8]),
     Decoded(&'a [summary::Value]),
 }
@@ -73,6 +75,7 @@ impl<'a> Values<'a> {
     /// Calls `f` with each value, in order.
     pub fn for_each(self, mut f: impl FnMut(ValueView<'a>)) {
         match self {
+            Values::One(view) => f(view),
             Values::Wire(bytes) => {
                 let mut fields = Fields::new(bytes);
                 while let Some(Ok((1, Field::Len(value)))) = fields.next() {
@@ -156,7 +159,14 @@ impl<'a> Fields<'a> {
         Fields { rest: bytes }
     }
 
+    #[inline]
     fn varint(&mut self) -> Result<u64, ()> {
+        if let Some((&b, rest)) = self.rest.split_first() {
+            if b < 0x80 {
+                self.rest = rest;
+                return Ok(u64::from(b));
+            }
+        }
         let mut value = 0u64;
         for i in 0..10 {
             let (&b, rest) = self.rest.split_first().ok_or(())?;
@@ -186,6 +196,7 @@ impl<'a> Fields<'a> {
 impl<'a> Iterator for Fields<'a> {
     type Item = Result<(u32, Field<'a>), ()>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
             return None;
@@ -252,15 +263,24 @@ fn fast_event(record: &[u8]) -> Option<EventView<'_>> {
 }
 
 fn fast_summary(bytes: &[u8]) -> Option<Values<'_>> {
+    let mut first = None;
+    let mut count = 0;
     for field in Fields::new(bytes) {
         match field.ok()? {
             (1, Field::Len(value)) => {
-                fast_value(value)?;
+                let view = fast_value(value)?;
+                count += 1;
+                if count == 1 {
+                    first = Some(view);
+                }
             }
             _ => return None,
         }
     }
-    Some(Values::Wire(bytes))
+    Some(match (count, first) {
+        (1, Some(view)) => Values::One(view),
+        _ => Values::Wire(bytes),
+    })
 }
 
 fn fast_value(bytes: &[u8]) -> Option<ValueView<'_>> {
