@@ -130,8 +130,12 @@ pub struct TagReport {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "json", derive(Serialize))]
 pub struct RunReport {
-    /// Path relative to the scanned path, `/`-separated; `.` for the path itself.
-    pub run: RunName,
+    /// Path relative to the scanned path, `/`-separated; `.` for the path itself; as
+    /// text ([`RunName::to_text`]: a byte that is not UTF-8 is `\xNN`).
+    pub run: String,
+    /// The same path, byte for byte.
+    #[cfg_attr(feature = "json", serde(skip))]
+    pub name: RunName,
     /// Number of event files in the run.
     pub files: usize,
     /// Whether any event holds a `graph_def`.
@@ -157,7 +161,8 @@ pub fn scan(path: &Path) -> Result<Vec<RunReport>, Error> {
             let files = found.files.len();
             let mut acc = RunAccumulator::read(found.files, found.problems);
             RunReport {
-                run,
+                run: run.to_text(),
+                name: run,
                 files,
                 graph: acc.graph,
                 tags: acc.tag_reports(),

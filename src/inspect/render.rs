@@ -22,7 +22,7 @@ pub fn render_text(reports: &[RunReport]) -> String {
         let _ = writeln!(
             out,
             "run {}: {} event file{}, graph: {}",
-            for_terminal(&report.run.to_text()),
+            for_terminal(&report.run),
             report.files,
             if report.files == 1 { "" } else { "s" },
             if report.graph { "yes" } else { "no" }
@@ -98,6 +98,7 @@ mod tests {
     fn sample() -> Vec<RunReport> {
         vec![RunReport {
             run: "sig".into(),
+            name: "sig".into(),
             files: 1,
             graph: true,
             tags: vec![
@@ -140,6 +141,7 @@ mod tests {
         let mut reports = sample();
         reports.push(RunReport {
             run: "relu".into(),
+            name: "relu".into(),
             files: 2,
             graph: false,
             tags: vec![],

@@ -114,7 +114,7 @@ fn kinds_and_plugin_remembered_from_first_metadata() {
     let reports = scan(dir.path()).unwrap();
     assert_eq!(reports.len(), 1);
     let r = &reports[0];
-    assert_eq!((r.run.to_str().unwrap(), r.files, r.graph), (".", 1, true));
+    assert_eq!((r.run.as_str(), r.files, r.graph), (".", 1, true));
     assert!(r.problems.is_empty(), "{:?}", r.problems);
     type Row<'a> = (&'a str, TagKind, u64, i64, i64, Option<f64>);
     let tags: Vec<Row> = r
@@ -187,7 +187,7 @@ fn runs_named_by_relative_path_and_sorted() {
     fs::write(two.join("events.out.tfevents.1.host"), one_event(3, 1.0)).unwrap();
 
     let reports = scan(root).unwrap();
-    let names: Vec<&str> = reports.iter().map(|r| r.run.to_str().unwrap()).collect();
+    let names: Vec<&str> = reports.iter().map(|r| r.run.as_str()).collect();
     assert_eq!(names, [".", "a/deep/er", "b", "two"]);
     let two = &reports[3];
     assert_eq!(two.files, 2);
@@ -239,10 +239,7 @@ fn a_single_event_file_is_run_dot() {
     let path = write(dir.path(), &[summary_event(4, vec![])]);
     let reports = scan(&path).unwrap();
     assert_eq!(reports.len(), 1);
-    assert_eq!(
-        (reports[0].run.to_str().unwrap(), reports[0].files),
-        (".", 1)
-    );
+    assert_eq!((reports[0].run.as_str(), reports[0].files), (".", 1));
 }
 
 #[cfg(unix)]
