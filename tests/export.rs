@@ -471,3 +471,90 @@ fn out_is_whole_or_absent() {
         "tbtrain: cannot write no/such/rows.csv: No such file or directory (os error 2)\n"
     );
 }
+
+#[test]
+fn histograms_text_and_hparams_have_their_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let trained = run(
+        dir.path(),
+        &[
+            "--steps",
+            "20",
+            "--depth",
+            "2",
+            "--logdir",
+            "logs/sig",
+            "--hist-every",
+            "10",
+            "-q",
+        ],
+    );
+    assert_eq!(trained.status.code(), Some(0), "{}", stderr(&trained));
+
+    let out = run(
+        dir.path(),
+        &[
+            "export",
+            "logs",
+            "--kind",
+            "histograms",
+            "--tag",
+            "^variables/W1$",
+        ],
+    );
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("run,tag,step,wall_time,left,right,count")
+    );
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').skip(2).map(|f| f.parse().unwrap()).collect())
+        .collect();
+    // Steps 0, 10 and the last, 19, each a histogram of the first layer's weights: its
+    // buckets' counts add up to the number of weights (2 inputs x width 5), edges in order.
+    let steps: std::collections::BTreeSet<i64> = rows.iter().map(|r| r[0] as i64).collect();
+    assert_eq!(steps.into_iter().collect::<Vec<_>>(), [0, 10, 19]);
+    for step in [0.0, 10.0, 19.0] {
+        let buckets: Vec<&Vec<f64>> = rows.iter().filter(|r| r[0] == step).collect();
+        let total: f64 = buckets.iter().map(|r| r[4]).sum();
+        assert_eq!(total, 10.0, "step {step}");
+        assert!(
+            buckets.windows(2).all(|w| w[0][3] == w[1][2]),
+            "edges: {buckets:?}"
+        );
+    }
+
+    let out = run(
+        dir.path(),
+        &["export", "logs", "--kind", "text", "--format", "jsonl"],
+    );
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (first["run"].as_str(), first["tag"].as_str()),
+        (Some("sig"), Some("config"))
+    );
+    assert!(
+        first["text"].as_str().unwrap().contains("| depth | 2 |"),
+        "{first}"
+    );
+
+    let out = run(dir.path(), &["export", "logs", "--kind", "hparams"]);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let row: Vec<&str> = lines[1].split(',').collect();
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!((header[0], header[1]), ("run", "status"));
+    assert_eq!(
+        (cell("run"), cell("status"), cell("act")),
+        ("sig", "success", "sigmoid")
+    );
+    assert_eq!(cell("depth").parse::<f64>().unwrap(), 2.0);
+    // The metric is the cost at its last step, as the scalars export gives it.
+    let scalars = stdout(&run(dir.path(), &["export", "logs", "--tag", "^cost$"]));
+    let last_cost = scalars.lines().last().unwrap().rsplit(',').next().unwrap();
+    assert_eq!(cell("cost"), last_cost);
+}
