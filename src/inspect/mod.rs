@@ -33,6 +33,7 @@ pub(crate) mod wire;
 
 #[allow(unused_imports)]
 pub(crate) use discover::discover_runs as discover;
+#[cfg(feature = "export")]
 pub(crate) use discover::RunFiles;
 use discover::{check_exists, discover_runs, list_dir};
 pub use name::{text_of_bytes, RunName};

@@ -133,6 +133,7 @@ pub(crate) fn is_served(class: Class, payload: Payload<'_>) -> bool {
 
 /// One series after the first pass.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "export"), allow(dead_code))]
 pub(crate) struct Series {
     pub class: Class,
     pub plugin: String,
