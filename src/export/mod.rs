@@ -17,7 +17,7 @@ use std::ops::RangeInclusive;
 use std::path::Path;
 
 use crate::inspect::read::RunFilesRead;
-use crate::inspect::timeline::{is_served, Class, Cuts, Series};
+use crate::inspect::timeline::{is_served, payload_bytes, Class, Cuts, Series};
 use crate::inspect::{self, compare_tag_names, RunName};
 
 mod atomic;
@@ -85,6 +85,8 @@ pub struct Options {
     pub tags: Option<NameFilter>,
     /// Only the points at these steps.
     pub steps: RangeInclusive<i64>,
+    /// Bytes of points held in memory at most ([`GROUP_BYTES`]; tests lower it).
+    pub group_bytes: u64,
 }
 
 impl Options {
@@ -97,6 +99,7 @@ impl Options {
             runs: None,
             tags: None,
             steps: i64::MIN..=i64::MAX,
+            group_bytes: GROUP_BYTES,
         }
     }
 }
@@ -161,7 +164,9 @@ pub fn export<W: Write>(
     Ok(stats)
 }
 
-/// One run: the first pass, then one pass per group of tags.
+/// One run: the first pass, holding the selected points while they fit in
+/// [`GROUP_BYTES`] (then nothing more is read: the common case); else one more pass per
+/// group of tags.
 fn export_run<W: Write>(
     run: &RunName,
     mut files: RunFilesRead,
@@ -170,10 +175,39 @@ fn export_run<W: Write>(
     problem: &mut impl FnMut(&RunName, &str),
 ) -> Result<u64, Error> {
     let mut cuts = Cuts::default();
+    // Points of the selected tags, in file order: position, series id, step, wall, row.
+    let mut held: Option<Vec<(u64, u32, i64, f64, Row)>> = Some(Vec::new());
+    let mut held_bytes = 0u64;
     files.read(
         |p| problem(run, &p),
         |e| {
-            cuts.scan(e);
+            cuts.scan_with(e, |position, series, v, step, wall| {
+                let Some(list) = held.as_mut() else { return };
+                let selected = match series.selected {
+                    Some(selected) => selected,
+                    None => {
+                        let selected = options.kind.holds(series)
+                            && options.tags.as_ref().is_none_or(|f| f(v.tag));
+                        series.selected = Some(selected);
+                        selected
+                    }
+                };
+                if !selected || !is_served(series.class, v.payload) {
+                    return;
+                }
+                if !options.steps.contains(&step) {
+                    return;
+                }
+                let Some(row) = Row::of(options.kind, v.payload) else {
+                    return;
+                };
+                held_bytes += payload_bytes(v.payload);
+                if held_bytes > options.group_bytes {
+                    held = None;
+                    return;
+                }
+                list.push((position, series.id, step, wall, row));
+            });
             true
         },
     );
@@ -186,9 +220,12 @@ fn export_run<W: Write>(
         .map(|(tag, _)| tag.clone())
         .collect();
     tags.sort_by(|a, b| compare_tag_names(a, b).then_with(|| a.cmp(b)));
-    let groups = plan_groups(&mut cuts, &tags);
     let run_field = w.text(run.as_bytes());
     let tag_fields: Vec<Vec<u8>> = tags.iter().map(|t| w.text(t.as_bytes())).collect();
+    if let Some(held) = held {
+        return write_held(held, &mut cuts, &tags, &run_field, &tag_fields, w);
+    }
+    let groups = plan_groups(&mut cuts, &tags, options.group_bytes);
     let mut rows = 0;
     let mut first = 0usize;
     for (group, size) in groups.iter().enumerate() {
@@ -241,16 +278,65 @@ fn export_run<W: Write>(
     Ok(rows)
 }
 
-/// Puts `tags` (in order) into groups of at most [`GROUP_BYTES`] (a larger tag alone),
+/// Writes the points the first pass held: those no later point dropped, tag by tag in
+/// `tags`' order, each in file (so step) order.
+fn write_held<W: Write>(
+    mut held: Vec<(u64, u32, i64, f64, Row)>,
+    cuts: &mut Cuts,
+    tags: &[String],
+    run_field: &[u8],
+    tag_fields: &[Vec<u8>],
+    w: &mut RowWriter<W>,
+) -> Result<u64, Error> {
+    // Series id -> rank in `tags`, and -> name.
+    let mut rank = vec![u32::MAX; cuts.series.len()];
+    let mut names = vec![""; cuts.series.len()];
+    for (i, tag) in tags.iter().enumerate() {
+        if let Some(series) = cuts.series.get(tag) {
+            if let Some(r) = rank.get_mut(series.id as usize) {
+                *r = i as u32;
+            }
+        }
+    }
+    for (tag, series) in &cuts.series {
+        if let Some(n) = names.get_mut(series.id as usize) {
+            *n = tag.as_str();
+        }
+    }
+    let names: Vec<String> = names.into_iter().map(str::to_string).collect();
+    cuts.rewind();
+    held.retain(|(position, id, step, ..)| {
+        let name = names.get(*id as usize).map_or("", String::as_str);
+        !cuts.dropped(name, *position, *step)
+    });
+    // Positions are unique: the order is total.
+    held.sort_unstable_by_key(|(position, id, ..)| {
+        (
+            rank.get(*id as usize).copied().unwrap_or(u32::MAX),
+            *position,
+        )
+    });
+    let mut rows = 0;
+    for (_, id, step, wall, row) in held {
+        let rank = rank.get(id as usize).copied().unwrap_or(u32::MAX);
+        let tag = tag_fields.get(rank as usize).map_or(&[][..], |t| t);
+        rows += row
+            .write(w, run_field, tag, step, wall)
+            .map_err(Error::Write)?;
+    }
+    Ok(rows)
+}
+
+/// Puts `tags` (in order) into groups of at most `limit` bytes (a larger tag alone),
 /// marking each series with its group and rank; returns each group's number of tags.
-fn plan_groups(cuts: &mut Cuts, tags: &[String]) -> Vec<usize> {
+fn plan_groups(cuts: &mut Cuts, tags: &[String], limit: u64) -> Vec<usize> {
     let mut groups: Vec<usize> = Vec::new();
     let mut bytes = 0u64;
     for (order, tag) in tags.iter().enumerate() {
         let Some(series) = cuts.series.get_mut(tag) else {
             continue;
         };
-        let fits = bytes.saturating_add(series.bytes) <= GROUP_BYTES;
+        let fits = bytes.saturating_add(series.bytes) <= limit;
         match groups.last_mut() {
             Some(n) if fits => *n += 1,
             _ => {
@@ -313,3 +399,6 @@ impl Row {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -144,6 +144,10 @@ pub(crate) struct Series {
     last_step: i64,
     /// Kills still the smallest after them: positions and steps both increasing.
     kills: Vec<(u64, i64)>,
+    /// The series' number in the run, in the order first seen.
+    pub id: u32,
+    /// For the caller of the first pass (export: whether the series is exported).
+    pub selected: Option<bool>,
     /// For the caller of the second pass (export: the group the series is read in).
     pub group: u32,
     /// For the caller of the second pass (export: the series' rank in tag order).
@@ -197,6 +201,17 @@ impl Cuts {
 
     /// The first pass: reads one event.
     pub fn scan(&mut self, event: &EventView<'_>) {
+        self.scan_with(event, |_, _, _, _, _| {});
+    }
+
+    /// [`Cuts::scan`], calling `each` with every point read, its position, series, step
+    /// and wall time (whether a later point drops it is known only after the last
+    /// event: [`Cuts::dropped`]).
+    pub fn scan_with<'e>(
+        &mut self,
+        event: &EventView<'e>,
+        mut each: impl FnMut(u64, &mut Series, ValueView<'e>, i64, f64),
+    ) {
         if self.restart(event) {
             push_kill(&mut self.starts, self.position, event.step);
             self.position += 1;
@@ -211,11 +226,14 @@ impl Cuts {
         values.for_each(|v| {
             let position = self.position;
             self.position += 1;
+            let count = self.series.len() as u32;
             let series = match self.series.get_mut(v.tag) {
                 Some(series) => series,
                 None => {
                     let (class, plugin) = class_of(&v);
                     self.series.entry(v.tag.to_string()).or_insert(Series {
+                        id: count,
+                        selected: None,
                         class,
                         plugin,
                         points: 0,
@@ -234,7 +252,41 @@ impl Cuts {
             series.points += 1;
             series.bytes += payload_bytes(v.payload);
             series.last_step = step;
+            each(position, series, v, step, event.wall_time);
         });
+    }
+
+    /// After [`Cuts::rewind`], with positions in increasing order: whether a later
+    /// point or START drops the point of `tag` at `position` and `step`.
+    pub fn dropped(&mut self, tag: &str, position: u64, step: i64) -> bool {
+        while self
+            .starts
+            .get(self.start_cursor)
+            .is_some_and(|&(p, _)| p <= position)
+        {
+            self.start_cursor += 1;
+        }
+        if self
+            .starts
+            .get(self.start_cursor)
+            .is_some_and(|&(_, s)| s <= step)
+        {
+            return true;
+        }
+        let Some(series) = self.series.get_mut(tag) else {
+            return true;
+        };
+        while series
+            .kills
+            .get(series.cursor)
+            .is_some_and(|&(p, _)| p <= position)
+        {
+            series.cursor += 1;
+        }
+        series
+            .kills
+            .get(series.cursor)
+            .is_some_and(|&(_, s)| s <= step)
     }
 
     /// Gets ready for a second pass (which may be run several times).
@@ -316,7 +368,7 @@ impl Cuts {
 }
 
 /// Roughly the bytes a point takes once read (for planning memory).
-fn payload_bytes(payload: Payload<'_>) -> u64 {
+pub(crate) fn payload_bytes(payload: Payload<'_>) -> u64 {
     let n = match payload {
         Payload::Tensor(t) => {
             t.tensor_content.len()
