@@ -1,16 +1,18 @@
 //! Every point TensorBoard shows, out as rows: `tbtrain export`.
 //!
 //! [`export`] finds the runs under a path as TensorBoard does (`inspect`'s discovery),
-//! reads each run's files in two streaming passes ([`crate::inspect`]'s timeline: the
-//! first finds where a resume or a step logged again drops points, the second writes
-//! what is left), and writes one row per point ([`Kind::Scalars`]), per histogram
+//! reads each run's files streaming ([`crate::inspect`]'s timeline: the first pass finds
+//! where a resume or a step logged again drops points; what is left is written), and
+//! writes one row per point ([`Kind::Scalars`]), per histogram
 //! bucket, per text or per HParams session, as CSV or JSON Lines ([`format`]).
 //!
 //! Order: runs by name (bytes); in a run, tags in TensorBoard's order
 //! ([`crate::inspect::compare_tag_names`]), each tag's points by step. Memory is bounded
-//! whatever the size of the logs: a run's tags are read in groups whose points fit in
-//! [`GROUP_BYTES`] (one more pass over the run's files per group), and a tag too large
-//! for that is written as it is read (its points come in step order).
+//! whatever the size of the logs: the first pass holds the points to export while they
+//! fit in [`GROUP_BYTES`] and then writes them without reading again (most runs); past
+//! that, the run's tags are read again in groups whose points fit (one pass per group),
+//! and a tag too large for that is written as it is read (its points come in step
+//! order).
 
 use std::io::{self, BufWriter, Write};
 use std::ops::RangeInclusive;
