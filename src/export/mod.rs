@@ -166,6 +166,9 @@ pub fn export<W: Write>(
     Ok(stats)
 }
 
+/// A point held by the first pass: its position, series id, step, wall time and row.
+type Held = (u64, u32, i64, f64, Row);
+
 /// One run: the first pass, holding the selected points while they fit in
 /// [`GROUP_BYTES`] (then nothing more is read: the common case); else one more pass per
 /// group of tags.
@@ -178,7 +181,7 @@ fn export_run<W: Write>(
 ) -> Result<u64, Error> {
     let mut cuts = Cuts::default();
     // Points of the selected tags, in file order: position, series id, step, wall, row.
-    let mut held: Option<Vec<(u64, u32, i64, f64, Row)>> = Some(Vec::new());
+    let mut held: Option<Vec<Held>> = Some(Vec::new());
     let mut held_bytes = 0u64;
     files.read(
         |p| problem(run, &p),
@@ -283,7 +286,7 @@ fn export_run<W: Write>(
 /// Writes the points the first pass held: those no later point dropped, tag by tag in
 /// `tags`' order, each in file (so step) order.
 fn write_held<W: Write>(
-    mut held: Vec<(u64, u32, i64, f64, Row)>,
+    mut held: Vec<Held>,
     cuts: &mut Cuts,
     tags: &[String],
     run_field: &[u8],
