@@ -4,7 +4,7 @@
 //! reads each run's files streaming ([`crate::inspect`]'s timeline: the first pass finds
 //! where a resume or a step logged again drops points; what is left is written), and
 //! writes one row per point ([`Kind::Scalars`]), per histogram
-//! bucket, per text or per HParams session, as CSV or JSON Lines ([`format`]).
+//! bucket, per text or per HParams session, as CSV or JSON Lines ([`mod@format`]).
 //!
 //! Order: runs by name (bytes); in a run, tags in TensorBoard's order
 //! ([`crate::inspect::compare_tag_names`]), each tag's points by step. Memory is bounded

@@ -4,7 +4,7 @@
 //! path itself included, that holds files whose name contains `tfevents`), streams each
 //! run's event files in name order, and reports per run: how many files, whether a graph
 //! was logged, every tag (in TensorBoard's order, [`compare_tag_names`]) with its kind,
-//! the count and step range of the points TensorBoard shows ([`timeline`]: a resumed
+//! the count and step range of the points TensorBoard shows (`timeline`: a resumed
 //! run's purged points and a step logged again are not counted) and the last scalar
 //! value, and every problem found in the files with its byte offset.
 //! [`render_text`] and `render_json` (feature `json`) turn the reports into a table or one
