@@ -258,6 +258,7 @@ impl Cuts {
 
     /// After [`Cuts::rewind`], with positions in increasing order: whether a later
     /// point or START drops the point of `tag` at `position` and `step`.
+    #[cfg_attr(not(feature = "export"), allow(dead_code))]
     pub fn dropped(&mut self, tag: &str, position: u64, step: i64) -> bool {
         while self
             .starts
