@@ -67,6 +67,10 @@ pub enum Command {
     Train(TrainArgs),
     /// Summarise the event files under a path: runs, tags, steps, problems.
     Inspect(InspectArgs),
+    /// Write every scalar (or histogram bucket, text, HParams session) TensorBoard shows
+    /// under a path, as CSV or JSON Lines.
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Export(ExportArgs),
     /// Train the same network with several hidden activations, side by side.
     #[command(after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
@@ -185,6 +189,124 @@ pub struct InspectArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  tbtrain export logs > scalars.csv               # run,tag,step,wall_time,value
+  tbtrain export logs --tag '^cost$' --steps 1000.. --format jsonl
+  tbtrain export logs --kind hparams --out sessions.csv
+
+Points are those TensorBoard shows: a resumed run's purged points and a step logged
+again are left out. Problems in the files go to standard error; the export goes on.";
+
+/// Flags of `tbtrain export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// A run directory, a directory of runs, or anything above them.
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+    /// What to write: scalars (run,tag,step,wall_time,value), histograms (one row per
+    /// bucket: ...,left,right,count), text (...,text) or hparams (one row per session:
+    /// run,status,<hparams>,<metrics>).
+    #[arg(long, value_enum, default_value_t = ExportKind::Scalars)]
+    pub kind: ExportKind,
+    /// Write to FILE instead of standard output: whole or not at all (written under a
+    /// temporary name beside it, renamed at the end).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Only the runs whose name matches REGEX.
+    #[arg(long, value_name = "REGEX", value_parser = regex_arg)]
+    pub run: Option<regex::Regex>,
+    /// Only the tags that match REGEX.
+    #[arg(long, value_name = "REGEX", value_parser = regex_arg)]
+    pub tag: Option<regex::Regex>,
+    /// Only steps A to B, both included (`100..`, `..500`, `-5..5`).
+    #[arg(long, value_name = "A..B", allow_hyphen_values = true, value_parser = step_range)]
+    pub steps: Option<std::ops::RangeInclusive<i64>>,
+}
+
+/// `--format` of `tbtrain export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Comma-separated values with a header row (RFC 4180 quoting).
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// `--kind` of `tbtrain export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportKind {
+    Scalars,
+    Histograms,
+    Text,
+    Hparams,
+}
+
+impl ExportArgs {
+    /// The library's options; `terminal`: standard output is a terminal.
+    pub fn options(&self, terminal: bool) -> tbtrain::export::Options {
+        use tbtrain::export::{Format, Kind, Options};
+        let kind = match self.kind {
+            ExportKind::Scalars => Kind::Scalars,
+            ExportKind::Histograms => Kind::Histograms,
+            ExportKind::Text => Kind::Text,
+            ExportKind::Hparams => Kind::Hparams,
+        };
+        let format = match self.format {
+            ExportFormat::Csv => Format::Csv,
+            ExportFormat::Jsonl => Format::JsonLines,
+        };
+        let mut options = Options::new(kind, format);
+        options.terminal = terminal && self.out.is_none();
+        options.runs = self
+            .run
+            .clone()
+            .map(|re| Box::new(move |name: &str| re.is_match(name)) as tbtrain::export::NameFilter);
+        options.tags = self
+            .tag
+            .clone()
+            .map(|re| Box::new(move |name: &str| re.is_match(name)) as tbtrain::export::NameFilter);
+        if let Some(steps) = &self.steps {
+            options.steps = steps.clone();
+        }
+        options
+    }
+}
+
+fn regex_arg(text: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(text).map_err(|e| {
+        e.to_string()
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    })
+}
+
+/// `--steps A..B`: either end may be left out.
+fn step_range(text: &str) -> Result<std::ops::RangeInclusive<i64>, String> {
+    let Some((a, b)) = text.split_once("..") else {
+        return Err(format!(
+            "'{text}' is not a range A..B (e.g. 100..500, 100.., ..500)"
+        ));
+    };
+    let end = |s: &str, default: i64| -> Result<i64, String> {
+        if s.is_empty() {
+            return Ok(default);
+        }
+        s.parse()
+            .map_err(|_| format!("'{s}' is not a whole number of steps"))
+    };
+    let (from, to) = (end(a, i64::MIN)?, end(b, i64::MAX)?);
+    if from > to {
+        return Err(format!("{from}..{to} holds no step"));
+    }
+    Ok(from..=to)
 }
 
 /// The training settings as flags, one `--<key>` per [`Setting`] (all of them, or all
@@ -510,6 +632,16 @@ mod tests {
         assert_eq!(c.schedule.histograms, Every::Steps(7));
         assert_eq!(c.schedule.images, Budget::LESSON.images);
         assert_eq!(c.logdir, PathBuf::from("x"));
+    }
+
+    #[test]
+    fn export_step_ranges() {
+        assert_eq!(step_range("5..7"), Ok(5..=7));
+        assert_eq!(step_range("-5.."), Ok(-5..=i64::MAX));
+        assert_eq!(step_range("..0"), Ok(i64::MIN..=0));
+        assert!(step_range("7..5").is_err());
+        assert!(step_range("5").is_err());
+        assert!(step_range("a..b").is_err());
     }
 
     #[test]

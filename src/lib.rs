@@ -6,6 +6,7 @@
 //! - [`summary`]: the [`SummaryWriter`] API (scalars, histograms, images, text, graphs,
 //!   hparams, custom scalars).
 //! - [`inspect`]: what a log directory holds, seen the way TensorBoard sees it.
+//! - `export`: every point TensorBoard shows, as CSV or JSON Lines.
 //! - `nn`: a multilayer perceptron with forward/backward passes into preallocated buffers.
 //! - `data`: XOR, generated 2-D datasets, CSV loading.
 //! - `train`: the training loop, where the model and the logging meet.
@@ -13,7 +14,8 @@
 //!
 //! # Features
 //!
-//! - `cli` (default): the `tbtrain` command; implies `train`.
+//! - `cli` (default): the `tbtrain` command; implies `train` and `export`.
+//! - `export`: the module `export` (`ryu`, `itoa`).
 //! - `train`: the trainer, the modules `nn`, `data`, `train` and `sweep`; implies `json`.
 //! - `json`: `inspect::render_json`.
 //!
@@ -31,6 +33,9 @@
 pub mod data;
 pub mod escape;
 pub mod events;
+#[cfg(feature = "export")]
+#[allow(missing_docs)]
+pub mod export;
 #[allow(missing_docs)]
 pub mod inspect;
 #[cfg(feature = "train")]

@@ -13,7 +13,9 @@ use std::sync::atomic::Ordering;
 
 use clap::{CommandFactory, Parser};
 
-use cli::{Cli, Command, CompareArgs, CompletionsArgs, InspectArgs, SweepArgs, TrainArgs};
+use cli::{
+    Cli, Command, CompareArgs, CompletionsArgs, ExportArgs, InspectArgs, SweepArgs, TrainArgs,
+};
 use failure::{Failure, EXIT_USAGE};
 use tbtrain::sweep::{self, Shard, Sweep, SweepOptions};
 use tbtrain::train::{self, Outcome};
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Train(args)) => run_train(&args),
         Some(Command::Inspect(args)) => run_inspect(&args),
+        Some(Command::Export(args)) => run_export(&args),
         Some(Command::Compare(args)) => run_compare(&args),
         Some(Command::Sweep(args)) => run_sweep(&args),
         Some(Command::Completions(args)) => run_completions(&args),
@@ -147,6 +150,36 @@ fn run_inspect(args: &InspectArgs) -> Result<u8, Failure> {
         print_out(&tbtrain::inspect::render_text(&runs))?;
     }
     Ok(0)
+}
+
+/// `tbtrain export`: rows on standard output (a closed pipe ends it quietly) or, with
+/// `--out`, in a file that is whole or absent. Problems in the files go to standard
+/// error, one line each, and the export goes on (exit 0).
+fn run_export(args: &ExportArgs) -> Result<u8, Failure> {
+    use tbtrain::export::{export, AtomicFile, Error};
+    let problem = |run: &tbtrain::inspect::RunName, p: &str| {
+        print_error(&format!("{}: {p}", run.to_text()));
+    };
+    let Some(out) = &args.out else {
+        let stdout = std::io::stdout();
+        let options = args.options(stdout.is_terminal());
+        return match export(&args.path, &options, stdout.lock(), problem) {
+            Ok(_) => Ok(0),
+            Err(Error::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+            Err(Error::Write(e)) => Err(Failure::data(format!(
+                "cannot write to standard output: {e}"
+            ))),
+            Err(e) => Err(Failure::data(e)),
+        };
+    };
+    let cannot_write =
+        |e: std::io::Error| Failure::data(format!("cannot write {}: {e}", out.display()));
+    let mut file = AtomicFile::create(out).map_err(cannot_write)?;
+    match export(&args.path, &args.options(false), &mut file, problem) {
+        Ok(_) => file.commit().map_err(cannot_write).map(|()| 0),
+        Err(Error::Write(e)) => Err(cannot_write(e)),
+        Err(e) => Err(Failure::data(e)),
+    }
 }
 
 /// Trainings at once: `--jobs`, or the number of cores.

@@ -26,6 +26,10 @@ use prost::Message;
 use super::record::{MaskedCrc, FOOTER_LEN, HEADER_LEN};
 use crate::proto::Event;
 
+/// Records up to this length are read into a buffer of their length at once; longer
+/// ones as their bytes arrive (a corrupt length reserves nothing it does not read).
+const SMALL_RECORD_BYTES: u64 = 64 << 10;
+
 /// A record buffer larger than this is released after use rather than kept for the next.
 const KEEP_BUFFER_BYTES: usize = 1 << 20;
 
@@ -162,6 +166,14 @@ impl<R: Read> EventReader<R> {
         }
     }
 
+    /// Reads records from `reader` and names `path` in its problems (e.g. an event file
+    /// opened by the caller and limited with [`Read::take`]).
+    pub fn with_path(reader: R, path: PathBuf) -> Self {
+        let mut this = EventReader::new(reader);
+        this.path = Some(path);
+        this
+    }
+
     /// The path given to [`EventReader::open`], if any.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
@@ -172,8 +184,47 @@ impl<R: Read> EventReader<R> {
         self.offset
     }
 
-    /// Reads the next record. `None` at a clean end of the stream (between records).
+    /// Reads the next record and decodes it. `None` at a clean end of the stream.
     fn read_record(&mut self) -> Option<Result<(u64, Event), Problem>> {
+        let start = match self.read_raw()? {
+            Ok(start) => start,
+            Err(problem) => return Some(Err(problem)),
+        };
+        Some(match Event::decode(self.data.as_slice()) {
+            Ok(event) => Ok((start, event)),
+            Err(source) => Err(Problem::Decode {
+                offset: start,
+                source,
+            }),
+        })
+    }
+
+    /// The next record's data, undecoded, and the byte offset of the record: for readers
+    /// that decode only what they need (`inspect`, `export`). Framing problems are the
+    /// same as the iterator's (there is no [`Problem::Decode`] here); after a fatal one,
+    /// or at the end of the stream, `None`.
+    pub fn next_record(&mut self) -> Option<Result<(u64, &[u8]), ReadError>> {
+        if self.finished {
+            return None;
+        }
+        match self.read_raw() {
+            None => {
+                self.finished = true;
+                None
+            }
+            Some(Ok(start)) => Some(Ok((start, self.data.as_slice()))),
+            Some(Err(problem)) => {
+                if problem.is_fatal() {
+                    self.finished = true;
+                }
+                Some(Err(self.error(problem)))
+            }
+        }
+    }
+
+    /// Reads the next record into `self.data`, checking its framing and checksums, and
+    /// returns its offset. `None` at a clean end of the stream (between records).
+    fn read_raw(&mut self) -> Option<Result<u64, Problem>> {
         let start = self.offset;
         let mut header = [0u8; HEADER_LEN];
         let got = match self.read_full(&mut header) {
@@ -203,14 +254,27 @@ impl<R: Read> EventReader<R> {
         if self.data.capacity() > KEEP_BUFFER_BYTES {
             self.data = Vec::new();
         }
-        let read = (&mut self.reader).take(len).read_to_end(&mut self.data);
-        // On error, the bytes read before it are in `data` too.
-        self.offset = self.offset.saturating_add(self.data.len() as u64);
-        if let Err(source) = read {
-            return Some(Err(Problem::Io {
-                offset: self.offset,
-                source,
-            }));
+        if len <= SMALL_RECORD_BYTES {
+            // Most records: read in place, at most this many bytes reserved whatever the
+            // file holds (no `read_to_end` probing, which costs more than the record).
+            let mut data = std::mem::take(&mut self.data);
+            data.resize(len as usize, 0);
+            let got = self.read_full(&mut data);
+            match got {
+                Ok(n) => data.truncate(n),
+                Err(problem) => return Some(Err(problem)),
+            }
+            self.data = data;
+        } else {
+            let read = (&mut self.reader).take(len).read_to_end(&mut self.data);
+            // On error, the bytes read before it are in `data` too.
+            self.offset = self.offset.saturating_add(self.data.len() as u64);
+            if let Err(source) = read {
+                return Some(Err(Problem::Io {
+                    offset: self.offset,
+                    source,
+                }));
+            }
         }
         let mut footer = [0u8; FOOTER_LEN];
         let footer_got = match self.read_full(&mut footer) {
@@ -230,13 +294,7 @@ impl<R: Read> EventReader<R> {
         if MaskedCrc::compute(&self.data) != MaskedCrc::from_le_bytes(footer) {
             return Some(Err(Problem::DataCrc { offset: start }));
         }
-        Some(match Event::decode(self.data.as_slice()) {
-            Ok(event) => Ok((start, event)),
-            Err(source) => Err(Problem::Decode {
-                offset: start,
-                source,
-            }),
-        })
+        Some(Ok(start))
     }
 
     /// Fills `buf` as far as the stream allows, returning how many bytes were read

@@ -6,9 +6,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::Error;
+use super::{Error, RunName};
 use crate::events::files::is_read_by_tensorboard;
-pub(super) fn check_exists(path: &Path) -> Result<fs::Metadata, Error> {
+pub(crate) fn check_exists(path: &Path) -> Result<fs::Metadata, Error> {
     fs::metadata(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_path_buf(),
@@ -22,15 +22,15 @@ pub(super) fn check_exists(path: &Path) -> Result<fs::Metadata, Error> {
 
 /// One directory's event files (sorted by name) and subdirectories, and what could not
 /// be read there.
-pub(super) struct Listing {
-    pub(super) event_files: Vec<PathBuf>,
-    subdirs: Vec<(String, PathBuf)>,
+pub(crate) struct Listing {
+    pub(crate) event_files: Vec<PathBuf>,
+    subdirs: Vec<(RunName, PathBuf)>,
     /// Entries named like event files that are not readable regular files (a FIFO, a
     /// dangling link), each named; they are not opened (a FIFO would block).
-    pub(super) problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
 }
 
-pub(super) fn list_dir(dir: &Path) -> Result<Listing, Error> {
+pub(crate) fn list_dir(dir: &Path) -> Result<Listing, Error> {
     let read_dir_error = |source| Error::ReadDir {
         path: dir.to_path_buf(),
         source,
@@ -45,21 +45,25 @@ pub(super) fn list_dir(dir: &Path) -> Result<Listing, Error> {
         let path = entry.path();
         let name = entry.file_name();
         let event_like = is_read_by_tensorboard(&name);
-        let shown = || name.to_string_lossy().into_owned();
+        let shown = || RunName::from_os(&name).to_text();
         // Follows symbolic links.
         let meta = match fs::metadata(&path) {
             Ok(meta) => meta,
+            // A dangling link (or an entry removed meanwhile) that is not named like
+            // an event file holds nothing TensorBoard reads.
+            Err(e) if !event_like && e.kind() == io::ErrorKind::NotFound => continue,
+            // Anything else may hide runs (a path longer than PATH_MAX, a directory
+            // that cannot be searched): TensorBoard cannot read them either, and says
+            // nothing; inspect and export name them.
             Err(e) => {
-                if event_like {
-                    listing
-                        .problems
-                        .push(format!("{}: cannot read: {e}", shown()));
-                }
+                listing
+                    .problems
+                    .push(format!("{}: cannot read: {e}", shown()));
                 continue;
             }
         };
         if meta.is_dir() {
-            listing.subdirs.push((shown(), path));
+            listing.subdirs.push((RunName::from_os(&name), path));
         } else if event_like && meta.is_file() {
             listing.event_files.push(path);
         } else if event_like {
@@ -77,14 +81,14 @@ pub(super) fn list_dir(dir: &Path) -> Result<Listing, Error> {
 
 /// A run's event files in name order, and the problems found while listing it.
 #[derive(Debug, Default)]
-pub(super) struct RunFiles {
-    pub(super) files: Vec<PathBuf>,
-    pub(super) problems: Vec<String>,
+pub(crate) struct RunFiles {
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) problems: Vec<String>,
 }
 
 /// Every run under `root`: run name -> its event files in name order. A subdirectory
 /// that cannot be listed is a run with that problem; the scan goes on.
-pub(super) fn discover_runs(root: &Path) -> Result<BTreeMap<String, RunFiles>, Error> {
+pub(crate) fn discover_runs(root: &Path) -> Result<BTreeMap<RunName, RunFiles>, Error> {
     let meta = check_exists(root)?;
     let mut runs = BTreeMap::new();
     if !meta.is_dir() {
@@ -99,29 +103,24 @@ pub(super) fn discover_runs(root: &Path) -> Result<BTreeMap<String, RunFiles>, E
                     crate::special::file_kind(&meta.file_type())
                 ));
             }
-            runs.insert(".".to_string(), run);
+            runs.insert(RunName::root(), run);
         }
         return Ok(runs);
     }
     // Directories already walked, so that symbolic-link cycles end.
     let mut seen = HashSet::new();
-    let mut pending = vec![(String::new(), root.to_path_buf())];
+    let mut pending = vec![(RunName::root(), root.to_path_buf())];
     while let Some((run, dir)) = pending.pop() {
         if let Ok(canonical) = fs::canonicalize(&dir) {
             if !seen.insert(canonical) {
                 continue;
             }
         }
-        let name = if run.is_empty() {
-            ".".to_string()
-        } else {
-            run.clone()
-        };
         let listing = match list_dir(&dir) {
             Ok(listing) => listing,
-            Err(e) if !run.is_empty() => {
+            Err(e) if !run.is_root() => {
                 runs.insert(
-                    name,
+                    run,
                     RunFiles {
                         files: Vec::new(),
                         problems: vec![e.to_string()],
@@ -132,16 +131,11 @@ pub(super) fn discover_runs(root: &Path) -> Result<BTreeMap<String, RunFiles>, E
             Err(e) => return Err(e),
         };
         for (sub, path) in listing.subdirs {
-            let sub = if run.is_empty() {
-                sub
-            } else {
-                format!("{run}/{sub}")
-            };
-            pending.push((sub, path));
+            pending.push((run.join(&sub), path));
         }
         if !listing.event_files.is_empty() || !listing.problems.is_empty() {
             runs.insert(
-                name,
+                run,
                 RunFiles {
                     files: listing.event_files,
                     problems: listing.problems,

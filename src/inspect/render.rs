@@ -98,6 +98,7 @@ mod tests {
     fn sample() -> Vec<RunReport> {
         vec![RunReport {
             run: "sig".into(),
+            name: "sig".into(),
             files: 1,
             graph: true,
             tags: vec![
@@ -140,6 +141,7 @@ mod tests {
         let mut reports = sample();
         reports.push(RunReport {
             run: "relu".into(),
+            name: "relu".into(),
             files: 2,
             graph: false,
             tags: vec![],
