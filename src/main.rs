@@ -90,6 +90,14 @@ fn interrupted(what: &str) -> u8 {
 
 fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     let mut config = args.to_config(chrono::Local::now());
+    // The library never follows a run directory that is a link (it could have been
+    // planted in a shared directory); a --logdir link is the user's own choice: follow it
+    // here. A dangling one stays as it is and is refused.
+    if std::fs::symlink_metadata(&config.logdir).is_ok_and(|m| m.file_type().is_symlink()) {
+        if let Ok(target) = std::fs::canonicalize(&config.logdir) {
+            config.logdir = target;
+        }
+    }
     let data = tbtrain::data::load(&config.dataset, config.seed).map_err(Failure::data)?;
     if data.features() == 0 {
         return Err(Failure::data("the dataset has no feature columns"));

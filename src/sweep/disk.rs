@@ -21,6 +21,7 @@ use super::record::{RecordOutcome, RunRecord};
 use super::spec::sort_hparams;
 use super::summary::Summary;
 use super::Error;
+use crate::events::nofollow::{self, SafeError};
 use crate::events::{files, EventReader};
 use crate::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
 use crate::proto::{event, summary};
@@ -230,9 +231,19 @@ pub fn summary_dir(logdir: &Path) -> PathBuf {
     logdir.join(SUMMARY_RUN)
 }
 
+/// [`summary_dir`], refused when it is a symbolic link: the sweep writes, replaces and
+/// removes files there, and never through a link someone planted.
+fn own_summary_dir(logdir: &Path) -> Result<PathBuf, Error> {
+    let dir = summary_dir(logdir);
+    match fs::symlink_metadata(&dir) {
+        Ok(m) if m.file_type().is_symlink() => Err(Error::SummaryRunIsALink { path: dir }),
+        _ => Ok(dir),
+    }
+}
+
 /// The event files of the sweep's summary run.
 pub fn summary_event_files(logdir: &Path) -> Result<Vec<PathBuf>, Error> {
-    event_files(&summary_dir(logdir))
+    event_files(&own_summary_dir(logdir)?)
 }
 
 /// Whether `file` is a summary run's event file: every summary in it is the `summary`
@@ -264,15 +275,24 @@ pub fn remove_summary_events(logdir: &Path) -> Result<(), Error> {
 
 /// Writes the sweep's summary run: `summary.md`, `summary.csv` and the `summary` text, in
 /// [`summary_dir`].
+///
+/// The two files are replaced whole (written under a fresh name, then renamed over
+/// theirs; see [`nofollow::replace_file`]): a link under either name, or a `summary`
+/// that is a link, is never followed.
 pub fn write_summary(logdir: &Path, summary: &Summary) -> Result<(), Error> {
-    let dir = summary_dir(logdir);
+    let dir = own_summary_dir(logdir)?;
     let mut writer = SummaryWriter::new(&dir)?;
     writer.add_text(SUMMARY_TAG, &summary_markdown(summary), 0)?;
     writer.close()?;
     let csv = summary.csv().map_err(|e| Error::Csv(e.to_string()))?;
     for (name, text) in [(SUMMARY_MD, summary_markdown(summary)), (SUMMARY_CSV, csv)] {
-        let path = dir.join(name);
-        fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+        nofollow::replace_file(&dir, name, text.as_bytes()).map_err(|e| match e {
+            SafeError::NotAFile { .. } => Error::SummaryRunIsALink { path: dir.clone() },
+            SafeError::Io(source) => Error::Write {
+                path: dir.join(name),
+                source,
+            },
+        })?;
     }
     Ok(())
 }

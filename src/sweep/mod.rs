@@ -98,6 +98,14 @@ pub enum Error {
         found: String,
         wanted: String,
     },
+    /// The summary run's directory is a symbolic link (anyone who can write a shared
+    /// log directory could have planted it): nothing is written or removed through it.
+    #[error(
+        "{} is a symbolic link: the sweep's summary run is never written through one \
+         (remove it)",
+        path.display()
+    )]
+    SummaryRunIsALink { path: PathBuf },
     /// The summary run holds event files that are not a sweep summary (a user's own).
     #[error("{} is not a sweep summary; it is left as it is", path.display())]
     NotASummary { path: PathBuf },

@@ -132,6 +132,16 @@ pub enum Error {
     /// The run directory already holds event files (and replacing them was not asked).
     #[error("{} already holds event files of an earlier run", path.display())]
     LogdirInUse { path: PathBuf },
+    /// The run directory is a symbolic link: a run's files (and what `overwrite`
+    /// removes) never go through one, since anyone who can write a shared log
+    /// directory could plant it (the command line resolves a `--logdir` link the user
+    /// named).
+    #[error(
+        "{} is a symbolic link: a run directory is never followed through one (give the \
+         directory it points to)",
+        path.display()
+    )]
+    LogdirIsALink { path: PathBuf },
     /// Another process writes into the run directory (one writer per directory).
     #[error(transparent)]
     Lock(#[from] crate::events::LockError),
