@@ -382,3 +382,95 @@ fn sigterm_mid_sweep_exits_143_and_writes_the_summary_of_what_finished() {
 fn sighup_mid_sweep_exits_129_and_writes_the_summary_of_what_finished() {
     sweep_stopped_by(SIGHUP);
 }
+
+/// The peak resident memory of process `pid` (`VmHWM`, in kB).
+fn peak_resident_kb(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .unwrap_or_else(|| panic!("no VmHWM in {status}"));
+    let kb = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim();
+    kb.parse()
+        .unwrap_or_else(|_| panic!("VmHWM is not a number of kB: {line:?}"))
+}
+
+/// Peak resident memory a run drawing its pictures may reach; the unbounded queue
+/// passed it within a second.
+const PICTURES_PEAK_KB: u64 = 200 * 1024;
+
+/// A generous ceiling on the exit after SIGTERM, far above the milliseconds a stop takes
+/// (the unbounded picture queue took minutes).
+const PICTURES_EXIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `tbtrain train` drawing pictures every `every` steps of `steps`, stopped by SIGTERM
+/// after three seconds of training: exits promptly, memory stayed bounded, and the log
+/// holds every picture step before the stop.
+fn stop_while_drawing(every: u64, steps: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let every_text = every.to_string();
+    let child = tbtrain(dir.path())
+        .args([
+            "--steps",
+            steps,
+            "--image-every",
+            &every_text,
+            "--log-every",
+            "1000",
+            "--hist-every",
+            "0",
+            "--flush-secs",
+            "0.2",
+            "--logdir",
+            "run",
+            "-q",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_event_file(&dir.path().join("run"), 1000);
+    // Long enough for an unbounded queue to hold a hundred thousand pictures.
+    std::thread::sleep(Duration::from_secs(3));
+    let peak = peak_resident_kb(child.id());
+    send_signal(&child, libc::SIGTERM);
+    let output = output_with_timeout(child, PICTURES_EXIT_TIMEOUT);
+    assert!(
+        peak < PICTURES_PEAK_KB,
+        "--image-every {every}: peak resident memory {peak} kB"
+    );
+    let prefix = "tbtrain: interrupted by SIGTERM before step ";
+    let line = assert_clean_failure("pictures", &output, 143, &[prefix]);
+    let step = number_after(&line, prefix);
+    assert!(step > 0, "{line}");
+    let log = read_run(&dir.path().join("run"));
+    assert!(log.problems.is_empty(), "{:?}", log.problems);
+    assert_eq!(log.result().steps_done, step as u64);
+    assert_eq!(log.session_end, [Status::Failure]);
+    // Every picture step asked for before the stop was drawn and written, in order.
+    let expected: Vec<i64> = (0..step).step_by(every as usize).collect();
+    for tag in ["decision_boundary", "vanishing_gradient"] {
+        let steps = log.images.get(tag).map_or(&[][..], Vec::as_slice);
+        assert!(
+            steps == expected,
+            "--image-every {every}: {tag} has {} pictures, {:?}..., for steps {:?}...",
+            steps.len(),
+            &steps[..steps.len().min(5)],
+            &expected[..expected.len().min(5)]
+        );
+    }
+}
+
+#[test]
+fn sigterm_while_drawing_every_step_exits_promptly_with_bounded_memory() {
+    stop_while_drawing(1, "2000000");
+}
+
+#[test]
+fn sigterm_while_drawing_every_10_steps_exits_promptly_with_bounded_memory() {
+    stop_while_drawing(10, "1000000");
+}
