@@ -111,8 +111,9 @@ pub struct OutputArgs {
     /// first; the first and last step in a sweep].
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = period)]
     pub hist_every: Option<u64>,
-    /// Draw the images every N steps (0: never) [default: at most 10 steps, dense at
-    /// first; the first and last step in a sweep].
+    /// Draw the images every N steps (0: never; every picture step asked for is drawn:
+    /// training waits when it asks faster than they are drawn) [default: at most 10
+    /// steps, dense at first; the first and last step in a sweep].
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = period)]
     pub image_every: Option<u64>,
     /// Longest time, in seconds, before logged data reaches the file.
@@ -401,9 +402,9 @@ impl CompareArgs {
             })
             .collect();
         let hparams: Vec<_> = configs.iter().map(owned_hparams).collect();
-        let experiment = experiment_for(&hparams);
+        let experiment = std::sync::Arc::new(experiment_for(&hparams));
         for config in &mut configs {
-            config.experiment = Some(experiment.clone());
+            config.experiment = Some(std::sync::Arc::clone(&experiment));
         }
         configs
     }

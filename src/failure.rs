@@ -113,7 +113,9 @@ impl From<sweep::Error> for Failure {
             sweep::Error::Spec(e) => e.into(),
             sweep::Error::Train(e) => e.into(),
             sweep::Error::LogdirInUse { .. } => Failure::data(format!("{e}; {LOGDIR_HINT}")),
-            sweep::Error::ResumeMismatch { .. } => Failure::data(format!(
+            sweep::Error::ResumeMismatch { .. }
+            | sweep::Error::ResumeOtherSweep { .. }
+            | sweep::Error::ResumeOtherRun { .. } => Failure::data(format!(
                 "{e}; --resume continues the same sweep: pass --overwrite to redo every run, \
                  or choose another --logdir"
             )),

@@ -10,7 +10,6 @@
 //! [`finished_run`] is the one rule of which runs `--resume` keeps, on top of that same
 //! reading ([`read_run`]): a run finished when it completed or diverged.
 
-use crate::escape::for_terminal;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -23,9 +22,11 @@ use super::summary::Summary;
 use super::Error;
 use crate::events::nofollow::{self, SafeError};
 use crate::events::{files, EventReader};
-use crate::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
+use crate::proto::hparams::{h_params_plugin_data, Experiment, HParamsPluginData, Status};
 use crate::proto::{event, summary};
-use crate::summary::hparams::{HParamValue, SESSION_END_INFO_TAG, SESSION_START_INFO_TAG};
+use crate::summary::hparams::{
+    HParamValue, EXPERIMENT_TAG, SESSION_END_INFO_TAG, SESSION_START_INFO_TAG,
+};
 use crate::summary::SummaryWriter;
 use crate::train::result::{self, RunResult};
 use crate::train::Outcome;
@@ -152,6 +153,37 @@ pub fn finished_run(dir: &Path) -> Result<Option<RunRecord>, Error> {
     })
 }
 
+/// The hparams experiment the run in `dir` recorded (the first found; a sweep's runs all
+/// carry their sweep's), read only as far as it: it is among a run's first records.
+pub fn read_experiment(dir: &Path) -> Result<Option<Experiment>, Error> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    for file in event_files(dir)? {
+        let Ok(reader) = EventReader::open(&file) else {
+            continue;
+        };
+        for (_, event) in reader.flatten() {
+            let Some(event::What::Summary(s)) = &event.what else {
+                continue;
+            };
+            for value in s.value.iter().filter(|v| v.tag == EXPERIMENT_TAG) {
+                let data = value
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.plugin_data.as_ref())
+                    .and_then(|p| HParamsPluginData::decode(p.content.as_slice()).ok());
+                if let Some(h_params_plugin_data::Data::Experiment(experiment)) =
+                    data.and_then(|d| d.data)
+                {
+                    return Ok(Some(experiment));
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Event files directly in `dir`, by name (none if it does not exist).
 fn event_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     files::event_files(dir).map_err(|source| Error::ReadDir {
@@ -197,12 +229,12 @@ fn read_hparams_value(value: &summary::Value, session: &mut Session) {
     };
     match data.data {
         Some(h_params_plugin_data::Data::SessionStartInfo(start)) => {
+            // Names and values as the run recorded them, to compare with a sweep's
+            // settings (`--resume`); what prints them escapes them (`render`, main).
             let mut hparams: Vec<(String, HParamValue)> = start
                 .hparams
                 .into_iter()
-                // Names and values are a file's text: made safe for the terminal and
-                // for one line of the summary table.
-                .filter_map(|(name, v)| Some((for_terminal(&name).into_owned(), hparam_value(v)?)))
+                .filter_map(|(name, v)| Some((name, HParamValue::from_proto(&v)?)))
                 .collect();
             sort_hparams(&mut hparams);
             session.hparams = Some(hparams);
@@ -211,16 +243,6 @@ fn read_hparams_value(value: &summary::Value, session: &mut Session) {
             session.status = Status::try_from(end.status).ok();
         }
         _ => {}
-    }
-}
-
-fn hparam_value(v: prost_types::Value) -> Option<HParamValue> {
-    use prost_types::value::Kind;
-    match v.kind? {
-        Kind::NumberValue(x) => Some(HParamValue::Num(x)),
-        Kind::StringValue(s) => Some(HParamValue::Str(for_terminal(&s).into_owned())),
-        Kind::BoolValue(b) => Some(HParamValue::Bool(b)),
-        _ => None,
     }
 }
 

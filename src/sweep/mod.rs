@@ -13,7 +13,7 @@
 //!
 //! A [`Sweep`] writes each run into `<logdir>/<name>` with its own hparams session,
 //! grouped by configuration (the name without its seed), and the sweep's hparams
-//! experiment, whose discrete domains hold every value the runs take, so the HParams
+//! experiment, whose domains hold every value the runs take, so the HParams
 //! tab has one clean column per setting and one row per configuration. At the end it
 //! writes its summary run `<logdir>/summary`: the `summary` text, `summary.md` and
 //! `summary.csv`. A sharded sweep (N > 1) writes only its runs: the shards share the log
@@ -23,7 +23,7 @@
 //! others again, replacing only their own event files, so that its summary is the one an
 //! uninterrupted sweep writes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -106,6 +106,25 @@ pub enum Error {
         path.display()
     )]
     SummaryRunIsALink { path: PathBuf },
+    /// `--resume` found a run made by a sweep whose lists differ from this one's (its
+    /// recorded experiment names other values for a setting).
+    #[error(
+        "cannot resume: {} was made by a sweep with {setting} {found}, where this sweep has \
+         {setting} {wanted}",
+        path.display()
+    )]
+    ResumeOtherSweep {
+        path: PathBuf,
+        setting: String,
+        found: String,
+        wanted: String,
+    },
+    /// `--resume` found a sweep run in the log directory that this sweep does not make.
+    #[error(
+        "cannot resume: {} is a sweep run that this sweep does not make (another sweep's)",
+        path.display()
+    )]
+    ResumeOtherRun { path: PathBuf },
     /// The summary run holds event files that are not a sweep summary (a user's own).
     #[error("{} is not a sweep summary; it is left as it is", path.display())]
     NotASummary { path: PathBuf },
@@ -147,6 +166,9 @@ pub struct Sweep {
     logdir: PathBuf,
     options: SweepOptions,
     runs: Vec<Run>,
+    /// With `resume`: the name of every run of the sweep, all shards (what may be found
+    /// in its directory).
+    all_names: HashSet<String>,
 }
 
 /// What a sweep did.
@@ -166,13 +188,20 @@ pub struct SweepReport {
 impl Sweep {
     pub fn new(spec: SweepSpec, options: SweepOptions) -> Sweep {
         let logdir = spec.base().logdir.clone();
-        let experiment = spec.experiment();
+        // One experiment, shared by every run's configuration (a copy per run made a
+        // sweep's set-up grow with the square of its size).
+        let experiment = std::sync::Arc::new(spec.experiment());
+        let all_names = if options.resume {
+            spec.runs().iter().map(|r| r.name.clone()).collect()
+        } else {
+            HashSet::new()
+        };
         let runs = spec
             .into_runs()
             .into_iter()
             .filter(|r| options.shard.contains(r.index))
             .map(|mut r| {
-                r.config.experiment = Some(experiment.clone());
+                r.config.experiment = Some(std::sync::Arc::clone(&experiment));
                 let group = r.group();
                 r.config.hparams_group = Some(if group.is_empty() {
                     ALL_SEEDS_GROUP.to_string()
@@ -186,6 +215,7 @@ impl Sweep {
             logdir,
             options,
             runs,
+            all_names,
         }
     }
 
@@ -256,7 +286,9 @@ impl Sweep {
             DirLock::shared(root)?
         };
         let kept = if self.options.resume {
-            resume::finished_runs(&self.runs)?
+            let kept = resume::finished_runs(&self.runs)?;
+            resume::check_same_sweep(root, &self.runs, &self.all_names)?;
+            kept
         } else {
             self.check_unused()?;
             vec![None; self.runs.len()]

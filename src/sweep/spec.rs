@@ -151,10 +151,15 @@ impl SweepSpec {
         self.runs
     }
 
-    /// The hparams experiment of the whole sweep (see [`experiment_for`]).
+    /// The hparams experiment of the whole sweep (see [`experiment_for`]), made one run
+    /// at a time.
     pub fn experiment(&self) -> ExperimentSpec {
-        let hparams: Vec<_> = self.runs.iter().map(|r| owned_hparams(&r.config)).collect();
-        experiment_for(&hparams)
+        let mut builder = ExperimentBuilder::new();
+        for run in &self.runs {
+            let hparams = run.config.hparams();
+            builder.add(hparams.iter().map(|(n, v)| (*n, v)));
+        }
+        builder.finish()
     }
 }
 
@@ -214,57 +219,165 @@ fn enumerate(
     Ok((runs, collapsed))
 }
 
-/// The experiment naming every hparam the runs record, each with the discrete domain of
-/// the values they take (one value for a fixed setting), marked `differs` when the runs
-/// do not all record the same value (several values, or missing from some runs), and
-/// the `cost` and `accuracy` metrics. Hparams whose values mix kinds are left without a
-/// domain.
-pub fn experiment_for(runs: &[Vec<(String, HParamValue)>]) -> ExperimentSpec {
-    let mut names: Vec<&str> = Vec::new();
-    let mut domains: Vec<Vec<HParamValue>> = Vec::new();
-    let mut present: Vec<usize> = Vec::new();
-    for hparams in runs {
+/// A number hparam keeps a discrete domain while it takes at most this many values; with
+/// more, its domain is the interval of its values.
+///
+/// TensorBoard's HParams tab (2.21) filters a discrete domain of fewer than 10 values with
+/// a checkbox per value, and a longer one with a regular expression over the values'
+/// text; a number with an interval domain gets a min/max filter and a linear axis. So a
+/// sweep's few learning rates are checkboxes, its seeds `1..1000` an interval, and the
+/// experiment, written into every run's file, stays the same size however many seeds (or
+/// other numbers) a sweep takes: it grew with the square of a sweep's size when every
+/// seed was listed in every run.
+pub const MAX_DISCRETE_NUMBERS: usize = 9;
+
+/// The experiment of runs, built one run's hparams at a time (see [`experiment_for`]):
+/// its memory does not grow with the number of runs, nor with the number of values a
+/// number takes.
+#[derive(Debug, Default)]
+pub struct ExperimentBuilder {
+    hparams: Vec<DomainBuilder>,
+    runs: usize,
+}
+
+/// What is known of one hparam's values so far.
+#[derive(Debug)]
+struct DomainBuilder {
+    name: String,
+    /// Runs that record it.
+    present: usize,
+    /// Its distinct values in the order first seen, while they may still form a
+    /// discrete domain (every string; numbers up to [`MAX_DISCRETE_NUMBERS`]).
+    values: Vec<HParamValue>,
+    seen: HashSet<ValueKey>,
+    /// More distinct numbers than a discrete domain keeps: the interval `[min, max]`.
+    many: bool,
+    min: f64,
+    max: f64,
+    /// Values of more than one kind (no domain).
+    mixed: bool,
+}
+
+/// A value as a hash key: numbers by their bits (0 and -0 as one).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ValueKey {
+    Str(String),
+    Bool(bool),
+    Num(u64),
+}
+
+impl ValueKey {
+    fn of(value: &HParamValue) -> ValueKey {
+        match value {
+            HParamValue::Str(s) => ValueKey::Str(s.clone()),
+            HParamValue::Bool(b) => ValueKey::Bool(*b),
+            HParamValue::Num(x) if *x == 0.0 => ValueKey::Num(0),
+            HParamValue::Num(x) => ValueKey::Num(x.to_bits()),
+        }
+    }
+}
+
+impl DomainBuilder {
+    fn new(name: &str) -> DomainBuilder {
+        DomainBuilder {
+            name: name.to_string(),
+            present: 0,
+            values: Vec::new(),
+            seen: HashSet::new(),
+            many: false,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            mixed: false,
+        }
+    }
+
+    fn add(&mut self, value: &HParamValue) {
+        self.present += 1;
+        let first_kind = self.values.first().map(std::mem::discriminant);
+        if first_kind.is_some_and(|k| k != std::mem::discriminant(value)) {
+            self.mixed = true;
+        }
+        if let HParamValue::Num(x) = value {
+            self.min = self.min.min(*x);
+            self.max = self.max.max(*x);
+        }
+        if self.many || !self.seen.insert(ValueKey::of(value)) {
+            return;
+        }
+        self.values.push(value.clone());
+        let numbers = matches!(self.values.first(), Some(HParamValue::Num(_)));
+        if numbers && !self.mixed && self.values.len() > MAX_DISCRETE_NUMBERS {
+            self.many = true;
+            self.values.truncate(1); // keeps the kind for the checks above
+            self.seen = HashSet::new();
+        }
+    }
+
+    fn finish(self, runs: usize) -> HParamSpec {
+        let differs = self.many || self.mixed || self.values.len() > 1 || self.present < runs;
+        let domain = if self.mixed || self.values.is_empty() {
+            HParamDomain::Unspecified
+        } else if self.many {
+            HParamDomain::Interval {
+                min: self.min,
+                max: self.max,
+            }
+        } else {
+            HParamDomain::Discrete(self.values)
+        };
+        HParamSpec {
+            name: self.name,
+            domain,
+            differs,
+        }
+    }
+}
+
+impl ExperimentBuilder {
+    /// An experiment of no runs yet.
+    pub fn new() -> ExperimentBuilder {
+        ExperimentBuilder::default()
+    }
+
+    /// Adds one run's hparams.
+    pub fn add<'a>(&mut self, hparams: impl IntoIterator<Item = (&'a str, &'a HParamValue)>) {
+        self.runs += 1;
         for (name, value) in hparams {
-            let k = match names.iter().position(|n| *n == name.as_str()) {
+            let k = match self.hparams.iter().position(|h| h.name == name) {
                 Some(k) => k,
                 None => {
-                    names.push(name.as_str());
-                    domains.push(Vec::new());
-                    present.push(0);
-                    names.len() - 1
+                    self.hparams.push(DomainBuilder::new(name));
+                    self.hparams.len() - 1
                 }
             };
-            if let (Some(domain), Some(count)) = (domains.get_mut(k), present.get_mut(k)) {
-                *count += 1;
-                if !domain.contains(value) {
-                    domain.push(value.clone());
-                }
+            if let Some(domain) = self.hparams.get_mut(k) {
+                domain.add(value);
             }
         }
     }
-    ExperimentSpec {
-        hparams: names
-            .iter()
-            .zip(domains)
-            .zip(present)
-            .map(|((name, values), present)| {
-                let differs = values.len() > 1 || present < runs.len();
-                let one_kind = values
-                    .windows(2)
-                    .all(|w| std::mem::discriminant(&w[0]) == std::mem::discriminant(&w[1]));
-                HParamSpec {
-                    name: (*name).to_string(),
-                    domain: if one_kind && !values.is_empty() {
-                        HParamDomain::Discrete(values)
-                    } else {
-                        HParamDomain::Unspecified
-                    },
-                    differs,
-                }
-            })
-            .collect(),
-        metrics: METRIC_TAGS.iter().map(|t| (*t).to_string()).collect(),
+
+    /// The experiment of the runs added (see [`experiment_for`]).
+    pub fn finish(self) -> ExperimentSpec {
+        let runs = self.runs;
+        ExperimentSpec {
+            hparams: self.hparams.into_iter().map(|h| h.finish(runs)).collect(),
+            metrics: METRIC_TAGS.iter().map(|t| (*t).to_string()).collect(),
+        }
     }
+}
+
+/// The experiment naming every hparam the runs record, in the order first recorded, each
+/// with the domain of the values they take: discrete (one value for a fixed setting),
+/// or, for a number taking more than [`MAX_DISCRETE_NUMBERS`] values, the interval from
+/// the least to the greatest; marked `differs` when the runs do not all record the same
+/// value (several values, or missing from some runs); and the `cost` and `accuracy`
+/// metrics. Hparams whose values mix kinds are left without a domain.
+pub fn experiment_for(runs: &[Vec<(String, HParamValue)>]) -> ExperimentSpec {
+    let mut builder = ExperimentBuilder::new();
+    for hparams in runs {
+        builder.add(hparams.iter().map(|(n, v)| (n.as_str(), v)));
+    }
+    builder.finish()
 }
 
 /// `config.hparams()` with owned names (as read back from disk), sorted by
@@ -411,6 +524,73 @@ mod tests {
         let s = spec(vec![seeds]).unwrap();
         assert_eq!(s.len(), 1_000_000);
         assert_eq!(s.runs()[999_999].name, "seed=999999");
+    }
+
+    #[test]
+    fn many_numbers_take_their_interval_and_few_keep_a_discrete_domain() {
+        let nine: Vec<Value> = (1..=9).map(Value::Seed).collect();
+        let e = spec(vec![nine]).unwrap().experiment();
+        let seed = e.hparams.iter().find(|h| h.name == "seed").unwrap();
+        assert_eq!(
+            seed.domain,
+            HParamDomain::Discrete((1..=9).map(|s| HParamValue::Num(s as f64)).collect())
+        );
+        // Ten seeds, in any order: the interval from the least to the greatest.
+        let ten: Vec<Value> = [7, 3, 12, 1, 5, 9, 2, 8, 4, 6].map(Value::Seed).to_vec();
+        let e = spec(vec![ten]).unwrap().experiment();
+        let seed = e.hparams.iter().find(|h| h.name == "seed").unwrap();
+        assert_eq!(
+            seed.domain,
+            HParamDomain::Interval {
+                min: 1.0,
+                max: 12.0
+            }
+        );
+        assert!(seed.differs);
+        // The same experiment, of the same size, for a million seeds.
+        let million: Vec<Value> = (0..1_000_000).map(Value::Seed).collect();
+        let e = spec(vec![million]).unwrap().experiment();
+        let seed = e.hparams.iter().find(|h| h.name == "seed").unwrap();
+        assert_eq!(
+            seed.domain,
+            HParamDomain::Interval {
+                min: 0.0,
+                max: 999_999.0
+            }
+        );
+        let depth = e.hparams.iter().find(|h| h.name == "depth").unwrap();
+        assert_eq!(
+            depth.domain,
+            HParamDomain::Discrete(vec![HParamValue::Num(11.0)])
+        );
+        assert!(!depth.differs);
+        // Strings keep every value (TensorBoard filters them only through it).
+        let names: Vec<(String, HParamValue)> = (0..20)
+            .map(|i| ("tag".to_string(), HParamValue::Str(format!("v{i}"))))
+            .collect();
+        let runs: Vec<Vec<(String, HParamValue)>> = names.into_iter().map(|p| vec![p]).collect();
+        match &experiment_for(&runs).hparams[0].domain {
+            HParamDomain::Discrete(values) => assert_eq!(values.len(), 20),
+            other => panic!("{other:?}"),
+        }
+        // Mixed kinds: no domain; zero and minus zero are one value.
+        let runs = vec![
+            vec![("x".to_string(), HParamValue::Num(0.0))],
+            vec![("x".to_string(), HParamValue::Num(-0.0))],
+        ];
+        let e = experiment_for(&runs);
+        assert_eq!(
+            e.hparams[0].domain,
+            HParamDomain::Discrete(vec![HParamValue::Num(0.0)])
+        );
+        assert!(!e.hparams[0].differs);
+        let runs = vec![
+            vec![("x".to_string(), HParamValue::Num(1.0))],
+            vec![("x".to_string(), HParamValue::Str("a".into()))],
+        ];
+        let e = experiment_for(&runs);
+        assert_eq!(e.hparams[0].domain, HParamDomain::Unspecified);
+        assert!(e.hparams[0].differs);
     }
 
     #[test]
