@@ -195,6 +195,8 @@ pub struct InspectArgs {
 pub struct Settings<const WITH_ACT: bool> {
     /// One value per setting, in [`Setting::ALL`] order.
     pub values: Vec<Value>,
+    /// The values given on the command line (not defaults), in [`Setting::ALL`] order.
+    pub given: Vec<Value>,
 }
 
 /// A list-valued flag's values (a newtype, so clap takes the whole list as one value).
@@ -304,8 +306,18 @@ impl<const WITH_ACT: bool> FromArgMatches for Settings<WITH_ACT> {
                     )
                 })
             })
-            .collect::<Result<_, _>>()?;
-        Ok(Settings { values })
+            .collect::<Result<Vec<Value>, _>>()?;
+        let given = values
+            .iter()
+            .filter(|v| {
+                matches!(
+                    matches.value_source(v.setting().key()),
+                    Some(clap::parser::ValueSource::CommandLine)
+                )
+            })
+            .cloned()
+            .collect();
+        Ok(Settings { values, given })
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {

@@ -3,7 +3,7 @@
 //! terms (the flag to change, `--overwrite`).
 
 use tbtrain::sweep::{self, SpecError};
-use tbtrain::train::{self, ConfigError, Setting};
+use tbtrain::train::{self, ConfigError, Setting, TrainConfig, Value};
 
 /// Exit code for bad usage (clap uses it too).
 pub const EXIT_USAGE: u8 = 2;
@@ -54,6 +54,23 @@ pub fn divergence_cause(step: u64, lr: f32) -> String {
     }
 }
 
+/// Refuses settings given on the command line that change none of `configs` (see
+/// `Setting::matters`): `--leaky-slope 0.2` for sigmoid runs would be ignored, or, in a
+/// sweep, name identical runs as different ones. `runs` says which runs (`this run`).
+pub fn refuse_unused(given: &[Value], configs: &[TrainConfig], runs: &str) -> Result<(), Failure> {
+    for value in given {
+        let setting = value.setting();
+        if !setting.changes_any(configs) {
+            return Err(Failure::usage(format!(
+                "{} {value} changes {runs}: only {} use it",
+                flag(setting),
+                setting.used_by().unwrap_or("some runs")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The flag of a setting (`--depth`).
 pub fn flag(setting: Setting) -> String {
     format!("--{}", setting.key())
@@ -102,6 +119,14 @@ impl From<SpecError> for Failure {
             SpecError::Mixed { setting } => {
                 format!("{}: a list holds values of another setting", list(*setting))
             }
+            SpecError::Unused {
+                setting,
+                values,
+                used_by,
+            } => format!(
+                "{} {values} changes no run of the sweep: only {used_by} use it",
+                list(*setting)
+            ),
             _ => e.to_string(),
         })
     }

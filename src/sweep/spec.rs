@@ -41,6 +41,16 @@ pub enum SpecError {
     TooMany,
     #[error("run name '{name}' is longer than {MAX_NAME_BYTES} bytes")]
     NameTooLong { name: String },
+    /// A list given for a setting that changes none of the sweep's runs
+    /// ([`Setting::matters`]): its values would only name identical runs.
+    #[error("{setting} {values} changes no run of the sweep: only {used_by} use it")]
+    Unused {
+        setting: Setting,
+        /// The values given, as the list writes them (`0.1,0.2`).
+        values: String,
+        /// The runs it would change ([`Setting::used_by`]).
+        used_by: &'static str,
+    },
 }
 
 /// The settings of a sweep: a base configuration, per varied setting its values, and
@@ -50,6 +60,8 @@ pub struct SweepSpec {
     base: TrainConfig,
     runs: Vec<Run>,
     collapsed: usize,
+    /// Settings whose values some runs do not use (what made the collapsed runs).
+    collapsed_over: Vec<Setting>,
 }
 
 /// One run of a sweep.
@@ -112,12 +124,33 @@ impl SweepSpec {
                 .ok_or(SpecError::TooMany)?;
         }
         axes.sort_by_key(|axis| axis.first().map(Value::setting));
-        let (runs, collapsed) = enumerate(&base, &axes, total)?;
+        let enumerated = enumerate(&base, &axes, total)?;
+        for (axis, used) in axes.iter().zip(&enumerated.used) {
+            if let (false, Some(first)) = (used, axis.first()) {
+                let setting = first.setting();
+                return Err(SpecError::Unused {
+                    setting,
+                    values: axis
+                        .iter()
+                        .map(Value::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    used_by: setting.used_by().unwrap_or("some runs"),
+                });
+            }
+        }
         Ok(SweepSpec {
             base,
-            runs,
-            collapsed,
+            runs: enumerated.runs,
+            collapsed: enumerated.collapsed,
+            collapsed_over: enumerated.collapsed_over,
         })
+    }
+
+    /// The settings whose values some runs do not use, so that combinations differing
+    /// only in them were one run ([`SweepSpec::collapsed`]).
+    pub fn collapsed_over(&self) -> &[Setting] {
+        &self.collapsed_over
     }
 
     /// The base configuration (its `logdir` is the sweep's).
@@ -163,16 +196,30 @@ impl SweepSpec {
     }
 }
 
-/// The runs of the cartesian product of `axes` (sorted by setting) over `base`, and how
-/// many combinations were collapsed into an identical earlier run.
+/// What [`enumerate`] makes of the lists.
+struct Enumerated {
+    runs: Vec<Run>,
+    /// Combinations collapsed into an identical earlier run.
+    collapsed: usize,
+    /// Per axis: whether its setting changes any combination.
+    used: Vec<bool>,
+    /// Settings of several values that some combinations do not use.
+    collapsed_over: Vec<Setting>,
+}
+
+/// The runs of the cartesian product of `axes` (sorted by setting) over `base`, how many
+/// combinations were collapsed into an identical earlier run, and which lists change
+/// which runs.
 fn enumerate(
     base: &TrainConfig,
     axes: &[Vec<Value>],
     total: usize,
-) -> Result<(Vec<Run>, usize), SpecError> {
+) -> Result<Enumerated, SpecError> {
     let mut runs: Vec<Run> = Vec::with_capacity(total);
     let mut names = HashSet::with_capacity(total);
     let mut collapsed = 0;
+    let mut used = vec![false; axes.len()];
+    let mut collapsed_over = Vec::new();
     // Mixed-radix counter over the axes; the last axis moves fastest.
     let mut digits = vec![0usize; axes.len()];
     for _ in 0..total {
@@ -183,10 +230,15 @@ fn enumerate(
             }
         }
         let mut pairs = Vec::new();
-        for (axis, &d) in axes.iter().zip(&digits) {
+        for ((axis, &d), used) in axes.iter().zip(&digits).zip(used.iter_mut()) {
             let Some(value) = axis.get(d) else { continue };
             let setting = value.setting();
-            if (axis.len() > 1 && setting.matters(&config)) || setting == Setting::Seed {
+            let matters = setting.matters(&config);
+            *used |= matters;
+            if axis.len() > 1 && !matters && !collapsed_over.contains(&setting) {
+                collapsed_over.push(setting);
+            }
+            if (axis.len() > 1 && matters) || setting == Setting::Seed {
                 pairs.push((setting, value.to_string()));
             }
         }
@@ -216,7 +268,12 @@ fn enumerate(
             *digit = 0;
         }
     }
-    Ok((runs, collapsed))
+    Ok(Enumerated {
+        runs,
+        collapsed,
+        used,
+        collapsed_over,
+    })
 }
 
 /// A number hparam keeps a discrete domain while it takes at most this many values; with
@@ -481,6 +538,58 @@ mod tests {
             (ActivationKind::LeakyRelu, 0.2)
         );
         assert!(runs.iter().enumerate().all(|(i, r)| r.index == i));
+    }
+
+    #[test]
+    fn a_list_that_changes_no_run_is_refused() {
+        let slopes = vec![Value::LeakySlope(0.1), Value::LeakySlope(0.2)];
+        let err = spec(vec![
+            vec![Value::Act(ActivationKind::Sigmoid)],
+            slopes.clone(),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err,
+            SpecError::Unused {
+                setting: Setting::LeakySlope,
+                values: "0.1,0.2".into(),
+                used_by: "runs whose act is leaky-relu"
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "leaky-slope 0.1,0.2 changes no run of the sweep: only runs whose act is \
+             leaky-relu use it"
+        );
+        // One value, or the pieces of maxout: the same rule.
+        assert!(matches!(
+            spec(vec![vec![Value::LeakySlope(0.3)]]),
+            Err(SpecError::Unused {
+                setting: Setting::LeakySlope,
+                ..
+            })
+        ));
+        assert!(matches!(
+            spec(vec![
+                vec![Value::Act(ActivationKind::Relu)],
+                vec![Value::MaxoutPieces(2), Value::MaxoutPieces(3)]
+            ]),
+            Err(SpecError::Unused {
+                setting: Setting::MaxoutPieces,
+                ..
+            })
+        ));
+        // Used by some runs: those collapse, and the setting is said to be why.
+        let s = spec(vec![
+            vec![
+                Value::Act(ActivationKind::Relu),
+                Value::Act(ActivationKind::LeakyRelu),
+            ],
+            slopes,
+        ])
+        .unwrap();
+        assert_eq!((s.len(), s.collapsed()), (3, 1));
+        assert_eq!(s.collapsed_over(), [Setting::LeakySlope]);
     }
 
     #[test]
