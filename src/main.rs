@@ -124,9 +124,9 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     }
     match report.outcome {
         Outcome::Completed => Ok(0),
-        Outcome::Diverged { step } => Err(Failure::data(format!(
+        Outcome::Diverged { step, cause } => Err(Failure::data(format!(
             "training diverged at step {step}: {}. What was logged is in {}",
-            failure::divergence_cause(step, config.lr),
+            failure::divergence_cause(cause, &config),
             config.logdir.display()
         ))),
         Outcome::Interrupted { step } => Ok(interrupted(&format!(
@@ -214,9 +214,9 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
         match result {
             Some(Ok(r)) => match r.outcome {
                 Outcome::Completed | Outcome::Interrupted { .. } => {}
-                Outcome::Diverged { step } => failed.push(format!(
+                Outcome::Diverged { step, cause } => failed.push(format!(
                     "{act} diverged at step {step}: {}",
-                    failure::divergence_cause(step, config.lr)
+                    failure::divergence_cause(cause, config)
                 )),
             },
             Some(Err(e)) => failed.push(format!("{act}: {e}")),

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tbtrain::data::{self, DatasetSpec};
 use tbtrain::nn::ActivationKind;
 use tbtrain::proto::hparams::Status;
-use tbtrain::train::{self, Outcome, TrainConfig};
+use tbtrain::train::{self, Divergence, Outcome, TrainConfig};
 
 use support::{
     assert_clean_failure, assert_clean_last_line, has_event_file_of, output_with_timeout, read_run,
@@ -70,11 +70,107 @@ fn the_library_reports_divergence_as_an_outcome() {
     config.steps = 1000;
     let data = data::load(&DatasetSpec::Xor, config.seed).unwrap();
     let report = train::train(&config, &data, &AtomicBool::new(false), &mut ()).unwrap();
-    assert_eq!(report.outcome, Outcome::Diverged { step: 1 });
+    assert_eq!(
+        report.outcome,
+        Outcome::Diverged {
+            step: 1,
+            cause: Divergence::LearningRate
+        }
+    );
     assert_eq!(report.steps_done, 2);
     assert_eq!(
         read_run(&dir.path().join("run")).session_end,
         [Status::Failure]
+    );
+}
+
+#[test]
+fn amplifying_initial_weights_are_named_and_large_updates_blame_the_learning_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let diverge = |args: &[&str]| -> String {
+        let mut all = args.to_vec();
+        all.extend(["--logdir", "run", "--overwrite", "-q"]);
+        let out = run(dir.path(), &all);
+        let line = assert_clean_failure(&format!("{args:?}"), &out, 1, &["diverged at step"]);
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        line
+    };
+    // The README's deep maxout nets: U(-1, 1) weights (seeds 1, 3, 9 and 15 of 20) and He
+    // weights diverge at the lesson's --lr 0.1, where Xavier's learn in every seed.
+    for (init, seed, step, gain) in [
+        ("uniform", "1", 19, "2.7"),
+        ("uniform", "3", 7, "4.1"),
+        ("uniform", "9", 6, "3.1"),
+        ("uniform", "15", 4, "11.5"),
+        ("he", "2", 4, "10.2"),
+    ] {
+        let line = diverge(&[
+            "--act", "maxout", "--depth", "11", "--init", init, "--seed", seed,
+        ]);
+        assert_eq!(
+            line,
+            format!(
+                "tbtrain: training diverged at step {step}: the cost became NaN, infinite or \
+                 above 1000: the initial weights (--init {init}) amplify the signal layer by \
+                 layer: before any update the last hidden layer's activations were {gain} \
+                 times the first's, and training compounded it (the initialization, not --lr \
+                 0.1: try --init xavier, which keeps them level). What was logged is in run"
+            )
+        );
+    }
+    // Xavier's weights let the signal shrink: at --lr 10 the updates blow them up.
+    let line = diverge(&[
+        "--act", "maxout", "--depth", "11", "--init", "xavier", "--lr", "10",
+    ]);
+    assert_eq!(
+        line,
+        "tbtrain: training diverged at step 3: the cost became NaN, infinite or above 1000 \
+         (--lr 10 is too large; try a smaller --lr). What was logged is in run"
+    );
+    // Both: amplifying weights and a first step 240,000 times their size.
+    let line = diverge(&["--act", "maxout", "--depth", "11", "--lr", "1e6"]);
+    assert!(
+        line.contains("--lr 1000000 is too large (its first step was 2.4e5 times"),
+        "{line}"
+    );
+    assert!(
+        line.contains("the initial weights (--init uniform) amplify"),
+        "{line}"
+    );
+    // The same diagnosis in compare, and in the library's outcome.
+    let out = run(
+        dir.path(),
+        &[
+            "compare",
+            "--acts",
+            "maxout,tanh",
+            "--depth",
+            "11",
+            "--logdir",
+            "cmp",
+            "-q",
+        ],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "maxout diverged at step 19: the cost became NaN, infinite or above 1000: the \
+             initial weights (--init uniform) amplify"
+        ),
+        "{err}"
+    );
+    let mut config = TrainConfig::lesson(dir.path().join("lib"));
+    config.act = ActivationKind::Maxout;
+    let data = data::load(&DatasetSpec::Xor, config.seed).unwrap();
+    let report = train::train(&config, &data, &AtomicBool::new(false), &mut ()).unwrap();
+    assert!(
+        matches!(
+            report.outcome,
+            Outcome::Diverged { step: 19, cause: Divergence::InitialWeights { gain } }
+                if (2.6..2.7).contains(&gain)
+        ),
+        "{:?}",
+        report.outcome
     );
 }
 

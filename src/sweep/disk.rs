@@ -112,7 +112,7 @@ pub fn read_run(dir: &Path) -> Result<RunOnDisk, Error> {
         session.result.as_ref().and_then(RunResult::run_outcome),
     ) {
         (Some(Status::Success), Some(Outcome::Completed)) => RecordOutcome::Completed,
-        (Some(Status::Failure), Some(Outcome::Diverged { step })) => {
+        (Some(Status::Failure), Some(Outcome::Diverged { step, .. })) => {
             RecordOutcome::Diverged { step }
         }
         (Some(Status::Failure), Some(Outcome::Interrupted { step })) => {

@@ -157,7 +157,7 @@ impl RunLog {
         );
         match report.outcome {
             Outcome::Completed => {}
-            Outcome::Diverged { step } => {
+            Outcome::Diverged { step, .. } => {
                 let when = if step == 0 { ", before any update" } else { "" };
                 let _ = write!(
                     md,

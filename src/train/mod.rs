@@ -16,6 +16,7 @@
 //!   thread that draws the pictures; [`result`]: the run's result as programs read it
 //!   back;
 //! - [`logdir`]: the run directory check;
+//! - [`diagnosis`]: why a run diverged (the initial weights or the learning rate);
 //! - [`graph`], [`boundary`], [`vanishing`]: the Graphs tab's graph, the
 //!   decision-boundary picture and the vanishing-gradient picture and table;
 //! - [`limits`]: how big a run may be;
@@ -23,6 +24,7 @@
 
 pub mod boundary;
 pub mod config;
+pub mod diagnosis;
 pub mod graph;
 pub mod limits;
 mod log;
@@ -44,6 +46,7 @@ pub use config::{
     single_run_experiment, ConfigError, TrainConfig, DEFAULT_FLUSH_INTERVAL, DEFAULT_SEED,
     METRIC_TAGS,
 };
+pub use diagnosis::Divergence;
 pub use logdir::{check_logdir, claim, fresh_default, RunDir};
 pub use plan::{Budget, Every, LogPlan, Schedule};
 pub use run::train;
@@ -59,13 +62,14 @@ pub const DIVERGENCE_COST: f32 = 1000.0;
 pub const MAX_PREDICTIONS: usize = 20;
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Outcome {
     /// Every step ran.
     Completed,
     /// The cost became NaN, infinite or above [`DIVERGENCE_COST`] at this step;
-    /// training stopped there.
-    Diverged { step: u64 },
+    /// training stopped there. `cause` says whether the initial weights or the updates
+    /// blew up (see [`diagnosis`]).
+    Diverged { step: u64, cause: Divergence },
     /// Stopped on request (Ctrl-C) before this step.
     Interrupted { step: u64 },
 }

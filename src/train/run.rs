@@ -10,6 +10,7 @@ use ndarray::{Array1, Array2, Axis};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::diagnosis::FirstStep;
 use super::log::RunLog;
 use super::logdir::{claim, RunDir};
 use super::plan::LogPlan;
@@ -114,6 +115,7 @@ fn run(
     let mut steps_done = 0;
     let mut first_below = None;
     let mut grad_norms_start = Vec::new();
+    let mut first_step = FirstStep::default();
     for step in 0..config.steps {
         if stop.load(Ordering::Relaxed) {
             outcome = Outcome::Interrupted { step };
@@ -128,13 +130,18 @@ fn run(
             sample_batch(data, &mut order, &mut rng, &mut xb, &mut yb);
             (xb.view(), yb.view())
         };
+        if step == 0 {
+            first_step = FirstStep::weights(&mlp);
+        }
         let cost = ws.step(&mut mlp, &mut opt, x, y, config.lr)?;
         steps_done = step + 1;
         if step == 0 {
             grad_norms_start = grad_norms(&ws, depth);
+            first_step.observe(&ws, config.lr);
         }
         if !cost.is_finite() || cost > DIVERGENCE_COST {
-            outcome = Outcome::Diverged { step };
+            let cause = first_step.cause(step);
+            outcome = Outcome::Diverged { step, cause };
             break;
         }
         if first_below.is_none() && cost < 0.1 {
