@@ -3,6 +3,7 @@
 //!
 //! - [`syntax`]: the `a,b,c` / `1..20` value lists and `--shard K/N`;
 //! - [`spec`]: the settings a sweep varies and the runs in a stable order;
+//! - [`experiment`]: the hparams experiment all its runs carry (one, shared);
 //! - [`name`]: run directory names (`act=relu,depth=11,seed=3`), readable and parseable;
 //! - [`exec`]: `--jobs` threads taking runs from one queue; used by `compare` too;
 //! - [`record`]: one run's settings, outcome and results, trained or read back;
@@ -29,7 +30,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 pub mod disk;
+mod error;
 pub mod exec;
+pub mod experiment;
 pub mod name;
 pub mod record;
 mod render;
@@ -38,6 +41,7 @@ pub mod spec;
 pub mod summary;
 pub mod syntax;
 
+pub use error::Error;
 pub use exec::{execute, BatchProgress, RunError, RunResult};
 pub use record::{RecordOutcome, RunRecord};
 pub use spec::{Run, SpecError, SweepSpec};
@@ -46,101 +50,6 @@ pub use syntax::{parse_list, Ranges, Shard};
 
 use crate::events::DirLock;
 use crate::{data, inspect, train};
-
-/// What can stop a sweep, or the rebuilding of its summary.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The sweep's settings are not usable.
-    #[error(transparent)]
-    Spec(#[from] SpecError),
-    /// A run directory (or the root) already holds event files.
-    #[error(
-        "{} already holds event files of an earlier run{}",
-        path.display(),
-        if *others > 0 { format!(" (and {others} more of this sweep's directories do)") } else { String::new() }
-    )]
-    LogdirInUse { path: PathBuf, others: usize },
-    /// A run directory could not be checked.
-    #[error(transparent)]
-    Train(#[from] train::Error),
-    /// A dataset cannot be loaded.
-    #[error("dataset {dataset}: {source}")]
-    Data {
-        dataset: String,
-        source: data::Error,
-    },
-    /// Writing the root run failed.
-    #[error(transparent)]
-    Summary(#[from] crate::summary::Error),
-    /// Reading a run's scalars failed.
-    #[error(transparent)]
-    Inspect(#[from] inspect::Error),
-    #[error("cannot list directory {}: {source}", path.display())]
-    ReadDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write the CSV summary: {0}")]
-    Csv(String),
-    /// `--resume` found a finished run made with other settings than this sweep's.
-    #[error(
-        "cannot resume: {} holds a finished run with {setting} {found}, where this sweep has {setting} {wanted}",
-        path.display()
-    )]
-    ResumeMismatch {
-        path: PathBuf,
-        setting: String,
-        found: String,
-        wanted: String,
-    },
-    /// The summary run's directory is a symbolic link (anyone who can write a shared
-    /// log directory could have planted it): nothing is written or removed through it.
-    #[error(
-        "{} is a symbolic link: the sweep's summary run is never written through one \
-         (remove it)",
-        path.display()
-    )]
-    SummaryRunIsALink { path: PathBuf },
-    /// `--resume` found a run made by a sweep whose lists differ from this one's (its
-    /// recorded experiment names other values for a setting).
-    #[error(
-        "cannot resume: {} was made by a sweep with {setting} {found}, where this sweep has \
-         {setting} {wanted}",
-        path.display()
-    )]
-    ResumeOtherSweep {
-        path: PathBuf,
-        setting: String,
-        found: String,
-        wanted: String,
-    },
-    /// `--resume` found a sweep run in the log directory that this sweep does not make.
-    #[error(
-        "cannot resume: {} is a sweep run that this sweep does not make (another sweep's)",
-        path.display()
-    )]
-    ResumeOtherRun { path: PathBuf },
-    /// The summary run holds event files that are not a sweep summary (a user's own).
-    #[error("{} is not a sweep summary; it is left as it is", path.display())]
-    NotASummary { path: PathBuf },
-    /// Another process writes into the sweep's root (one writer per directory).
-    #[error(transparent)]
-    Lock(#[from] crate::events::LockError),
-    /// The sweep's root could not be created.
-    #[error("cannot create log directory {}: {source}", path.display())]
-    CreateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// `--summarize-only` found nothing to summarise.
-    #[error("no sweep runs in {}: no subdirectory holds an hparams session", path.display())]
-    NoRuns { path: PathBuf },
-}
 
 /// The HParams group of a sweep's runs when only the seed varies (one configuration).
 pub const ALL_SEEDS_GROUP: &str = "all seeds";
