@@ -115,8 +115,9 @@ pub struct OutputArgs {
     /// first; the first and last step in a sweep].
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = period)]
     pub hist_every: Option<u64>,
-    /// Draw the images every N steps (0: never) [default: at most 10 steps, dense at
-    /// first; the first and last step in a sweep].
+    /// Draw the images every N steps (0: never; every picture step asked for is drawn:
+    /// training waits when it asks faster than they are drawn) [default: at most 10
+    /// steps, dense at first; the first and last step in a sweep].
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = period)]
     pub image_every: Option<u64>,
     /// Longest time, in seconds, before logged data reaches the file.
@@ -316,6 +317,8 @@ fn step_range(text: &str) -> Result<std::ops::RangeInclusive<i64>, String> {
 pub struct Settings<const WITH_ACT: bool> {
     /// One value per setting, in [`Setting::ALL`] order.
     pub values: Vec<Value>,
+    /// The values given on the command line (not defaults), in [`Setting::ALL`] order.
+    pub given: Vec<Value>,
 }
 
 /// A list-valued flag's values (a newtype, so clap takes the whole list as one value).
@@ -425,8 +428,18 @@ impl<const WITH_ACT: bool> FromArgMatches for Settings<WITH_ACT> {
                     )
                 })
             })
-            .collect::<Result<_, _>>()?;
-        Ok(Settings { values })
+            .collect::<Result<Vec<Value>, _>>()?;
+        let given = values
+            .iter()
+            .filter(|v| {
+                matches!(
+                    matches.value_source(v.setting().key()),
+                    Some(clap::parser::ValueSource::CommandLine)
+                )
+            })
+            .cloned()
+            .collect();
+        Ok(Settings { values, given })
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
@@ -526,9 +539,9 @@ impl CompareArgs {
             })
             .collect();
         let hparams: Vec<_> = configs.iter().map(owned_hparams).collect();
-        let experiment = experiment_for(&hparams);
+        let experiment = std::sync::Arc::new(experiment_for(&hparams));
         for config in &mut configs {
-            config.experiment = Some(experiment.clone());
+            config.experiment = Some(std::sync::Arc::clone(&experiment));
         }
         configs
     }

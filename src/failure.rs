@@ -2,8 +2,9 @@
 //! library's errors, which name settings and values, are told in the command line's
 //! terms (the flag to change, `--overwrite`).
 
+use tbtrain::nn::Init;
 use tbtrain::sweep::{self, SpecError};
-use tbtrain::train::{self, ConfigError, Setting};
+use tbtrain::train::{self, ConfigError, Divergence, Setting, TrainConfig, Value};
 
 /// Exit code for bad usage (clap uses it too).
 pub const EXIT_USAGE: u8 = 2;
@@ -36,22 +37,76 @@ impl Failure {
     }
 }
 
-/// Why a run diverged at `step`, in the user's terms: at step 0 the cost is that of the
-/// initial weights, before any update, so the learning rate cannot be the cause.
-pub fn divergence_cause(step: u64, lr: f32) -> String {
+/// Why a run diverged, in the user's terms (see `tbtrain::train::diagnosis`): at step 0
+/// the cost is that of the initial weights, before any update; later, initial weights
+/// that amplify the signal layer by layer are named, and the learning rate when the
+/// updates alone blew the network up.
+pub fn divergence_cause(cause: Divergence, config: &TrainConfig) -> String {
     let limit = train::DIVERGENCE_COST;
-    if step == 0 {
+    let (lr, init) = (config.lr, config.init.name());
+    let other_init = if config.init == Init::Xavier {
+        "another --init or a smaller --depth".to_string()
+    } else {
+        "--init xavier, which keeps them level".to_string()
+    };
+    let amplify = |gain: f32| {
         format!(
+            "the initial weights (--init {init}) amplify the signal layer by layer: before \
+             any update the last hidden layer's activations were {} times the first's",
+            number(gain)
+        )
+    };
+    match cause {
+        Divergence::BeforeAnyUpdate => format!(
             "the initial weights' cost was NaN, infinite or above {limit}, before any \
              update: the data and the initialization give it, not --lr (check the data's \
              scale, or try another --init or a smaller --depth or --width)"
-        )
-    } else {
-        format!(
+        ),
+        Divergence::InitialWeights { gain } => format!(
+            "the cost became NaN, infinite or above {limit}: {}, and training compounded \
+             it (the initialization, not --lr {lr}: try {other_init})",
+            amplify(gain)
+        ),
+        Divergence::Both { gain, step_size } => format!(
+            "the cost became NaN, infinite or above {limit}: --lr {lr} is too large (its \
+             first step was {} times the size of the weights), and {} (try a smaller --lr \
+             and {other_init})",
+            number(step_size),
+            amplify(gain)
+        ),
+        Divergence::LearningRate | Divergence::NotRecorded => format!(
             "the cost became NaN, infinite or above {limit} (--lr {lr} is too large; try a \
              smaller --lr)"
-        )
+        ),
     }
+}
+
+/// A ratio for a message: `2.6`, `1200`, `2.4e5`.
+fn number(x: f32) -> String {
+    if x >= 10_000.0 {
+        format!("{x:.1e}")
+    } else if x >= 100.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// Refuses settings given on the command line that change none of `configs` (see
+/// `Setting::matters`): `--leaky-slope 0.2` for sigmoid runs would be ignored, or, in a
+/// sweep, name identical runs as different ones. `runs` says which runs (`this run`).
+pub fn refuse_unused(given: &[Value], configs: &[TrainConfig], runs: &str) -> Result<(), Failure> {
+    for value in given {
+        let setting = value.setting();
+        if !setting.changes_any(configs) {
+            return Err(Failure::usage(format!(
+                "{} {value} changes {runs}: only {} use it",
+                flag(setting),
+                setting.used_by().unwrap_or("some runs")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The flag of a setting (`--depth`).
@@ -102,6 +157,14 @@ impl From<SpecError> for Failure {
             SpecError::Mixed { setting } => {
                 format!("{}: a list holds values of another setting", list(*setting))
             }
+            SpecError::Unused {
+                setting,
+                values,
+                used_by,
+            } => format!(
+                "{} {values} changes no run of the sweep: only {used_by} use it",
+                list(*setting)
+            ),
             _ => e.to_string(),
         })
     }
@@ -113,7 +176,9 @@ impl From<sweep::Error> for Failure {
             sweep::Error::Spec(e) => e.into(),
             sweep::Error::Train(e) => e.into(),
             sweep::Error::LogdirInUse { .. } => Failure::data(format!("{e}; {LOGDIR_HINT}")),
-            sweep::Error::ResumeMismatch { .. } => Failure::data(format!(
+            sweep::Error::ResumeMismatch { .. }
+            | sweep::Error::ResumeOtherSweep { .. }
+            | sweep::Error::ResumeOtherRun { .. } => Failure::data(format!(
                 "{e}; --resume continues the same sweep: pass --overwrite to redo every run, \
                  or choose another --logdir"
             )),

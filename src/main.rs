@@ -93,6 +93,19 @@ fn interrupted(what: &str) -> u8 {
 
 fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     let mut config = args.to_config(chrono::Local::now());
+    failure::refuse_unused(
+        &args.settings.given,
+        std::slice::from_ref(&config),
+        "nothing in this run",
+    )?;
+    // The library never follows a run directory that is a link (it could have been
+    // planted in a shared directory); a --logdir link is the user's own choice: follow it
+    // here. A dangling one stays as it is and is refused.
+    if std::fs::symlink_metadata(&config.logdir).is_ok_and(|m| m.file_type().is_symlink()) {
+        if let Ok(target) = std::fs::canonicalize(&config.logdir) {
+            config.logdir = target;
+        }
+    }
     let data = sweep::exec::load_data(&config).map_err(Failure::data)?;
     if args.logdir.is_none() {
         // A default directory is named by the second: two runs started in one second
@@ -112,9 +125,9 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     }
     match report.outcome {
         Outcome::Completed => Ok(0),
-        Outcome::Diverged { step } => Err(Failure::data(format!(
+        Outcome::Diverged { step, cause } => Err(Failure::data(format!(
             "training diverged at step {step}: {}. What was logged is in {}",
-            failure::divergence_cause(step, config.lr),
+            failure::divergence_cause(cause, &config),
             config.logdir.display()
         ))),
         Outcome::Interrupted { step } => Ok(interrupted(&format!(
@@ -194,6 +207,7 @@ fn jobs(flag: Option<u64>) -> usize {
 /// (after printing the table), 128 + the signal's number when stopped by a signal.
 fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
     let configs = args.to_configs();
+    failure::refuse_unused(&args.settings.given, &configs, "none of the compared runs")?;
     if !args.output.overwrite {
         for config in &configs {
             train::check_logdir(&config.logdir, false)?;
@@ -232,9 +246,9 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
         match result {
             Some(Ok(r)) => match r.outcome {
                 Outcome::Completed | Outcome::Interrupted { .. } => {}
-                Outcome::Diverged { step } => failed.push(format!(
+                Outcome::Diverged { step, cause } => failed.push(format!(
                     "{act} diverged at step {step}: {}",
-                    failure::divergence_cause(step, config.lr)
+                    failure::divergence_cause(cause, config)
                 )),
             },
             Some(Err(e)) => failed.push(format!("{act}: {e}")),
@@ -264,12 +278,28 @@ fn run_sweep(args: &SweepArgs) -> Result<u8, Failure> {
     }
     let spec = args.to_spec()?;
     if spec.collapsed() > 0 && !args.output.quiet {
+        let why: Vec<String> = spec
+            .collapsed_over()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} changes only {}",
+                    failure::flag(*s),
+                    s.used_by().unwrap_or("some runs")
+                )
+            })
+            .collect();
+        let (n, runs) = (spec.collapsed(), spec.len());
         print_error(&format!(
-            "note: {} combinations of the lists were the same run as another and run once \
-             ({} changes only leaky-relu runs); {} runs",
-            spec.collapsed(),
-            failure::flag(tbtrain::train::Setting::LeakySlope),
-            spec.len()
+            "note: {n} {} of the lists {} the same run as another, run once ({}); {runs} {}",
+            if n == 1 {
+                "combination"
+            } else {
+                "combinations"
+            },
+            if n == 1 { "was" } else { "were" },
+            why.join("; "),
+            if runs == 1 { "run" } else { "runs" }
         ));
     }
     let shard = args.shard.unwrap_or(Shard::ALL);

@@ -185,7 +185,7 @@ impl BatchProgress for BatchBar {
                         "accuracy {}, final cost {:.6}, {:.2?}",
                         r.accuracy, r.final_cost, r.elapsed
                     ),
-                    Outcome::Diverged { step } => format!("diverged at step {step}"),
+                    Outcome::Diverged { step, .. } => format!("diverged at step {step}"),
                     Outcome::Interrupted { step } => format!("interrupted before step {step}"),
                 },
                 Err(e) => format!("failed: {e}"),
@@ -259,7 +259,7 @@ pub fn compare_table(configs: &[TrainConfig], results: &[Option<RunResult>]) -> 
     row("wall time".into(), &|r| format!("{:.2?}", r.elapsed));
     row("outcome".into(), &|r| match r.outcome {
         Outcome::Completed => format!("{} steps", r.steps_done),
-        Outcome::Diverged { step } => format!("diverged at {step}"),
+        Outcome::Diverged { step, .. } => format!("diverged at {step}"),
         Outcome::Interrupted { step } => format!("stopped at {step}"),
     });
     row("logs".into(), &|r| r.logdir.display().to_string());

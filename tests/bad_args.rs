@@ -161,6 +161,61 @@ const CASES: &[Case] = &[
         first_line: &["'--leaky-slope <S>'", "must be a finite number"],
     },
     Case {
+        name: "a swept slope that no run uses",
+        args: &["sweep", "--act", "sigmoid", "--leaky-slope", "0.1,0.2"],
+        files: &[],
+        code: USAGE,
+        first_line: &[
+            "tbtrain: --leaky-slope 0.1,0.2 changes no run of the sweep: only runs \
+                       whose act is leaky-relu use it",
+        ],
+    },
+    Case {
+        name: "swept maxout pieces that no run uses",
+        args: &[
+            "sweep",
+            "--act",
+            "relu,tanh",
+            "--maxout-pieces",
+            "2,3",
+            "--seeds",
+            "1..4",
+        ],
+        files: &[],
+        code: USAGE,
+        first_line: &[
+            "tbtrain: --maxout-pieces 2,3 changes no run of the sweep: only runs \
+                       whose act is maxout use it",
+        ],
+    },
+    Case {
+        name: "a slope given to a sweep without leaky-relu",
+        args: &["sweep", "--act", "relu", "--leaky-slope", "0.3"],
+        files: &[],
+        code: USAGE,
+        first_line: &["tbtrain: --leaky-slope 0.3 changes no run of the sweep"],
+    },
+    Case {
+        name: "a slope given to a comparison without leaky-relu",
+        args: &["compare", "--acts", "sigmoid,relu", "--leaky-slope", "0.3"],
+        files: &[],
+        code: USAGE,
+        first_line: &[
+            "tbtrain: --leaky-slope 0.3 changes none of the compared runs: only runs \
+                       whose act is leaky-relu use it",
+        ],
+    },
+    Case {
+        name: "maxout pieces given to a relu run",
+        args: &["--act", "relu", "--maxout-pieces", "3"],
+        files: &[],
+        code: USAGE,
+        first_line: &[
+            "tbtrain: --maxout-pieces 3 changes nothing in this run: only runs whose \
+                       act is maxout use it",
+        ],
+    },
+    Case {
         name: "unknown activation",
         args: &["--act", "softmax"],
         files: &[],

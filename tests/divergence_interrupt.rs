@@ -21,7 +21,7 @@ use std::time::Duration;
 use tbtrain::data::{self, DatasetSpec};
 use tbtrain::nn::ActivationKind;
 use tbtrain::proto::hparams::Status;
-use tbtrain::train::{self, Outcome, TrainConfig};
+use tbtrain::train::{self, Divergence, Outcome, TrainConfig};
 
 use support::{
     assert_clean_failure, assert_clean_last_line, has_event_file_of, output_with_timeout, read_run,
@@ -70,11 +70,107 @@ fn the_library_reports_divergence_as_an_outcome() {
     config.steps = 1000;
     let data = data::load(&DatasetSpec::Xor, config.seed).unwrap();
     let report = train::train(&config, &data, &AtomicBool::new(false), &mut ()).unwrap();
-    assert_eq!(report.outcome, Outcome::Diverged { step: 1 });
+    assert_eq!(
+        report.outcome,
+        Outcome::Diverged {
+            step: 1,
+            cause: Divergence::LearningRate
+        }
+    );
     assert_eq!(report.steps_done, 2);
     assert_eq!(
         read_run(&dir.path().join("run")).session_end,
         [Status::Failure]
+    );
+}
+
+#[test]
+fn amplifying_initial_weights_are_named_and_large_updates_blame_the_learning_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let diverge = |args: &[&str]| -> String {
+        let mut all = args.to_vec();
+        all.extend(["--logdir", "run", "--overwrite", "-q"]);
+        let out = run(dir.path(), &all);
+        let line = assert_clean_failure(&format!("{args:?}"), &out, 1, &["diverged at step"]);
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        line
+    };
+    // The README's deep maxout nets: U(-1, 1) weights (seeds 1, 3, 9 and 15 of 20) and He
+    // weights diverge at the lesson's --lr 0.1, where Xavier's learn in every seed.
+    for (init, seed, step, gain) in [
+        ("uniform", "1", 19, "2.7"),
+        ("uniform", "3", 7, "4.1"),
+        ("uniform", "9", 6, "3.1"),
+        ("uniform", "15", 4, "11.5"),
+        ("he", "2", 4, "10.2"),
+    ] {
+        let line = diverge(&[
+            "--act", "maxout", "--depth", "11", "--init", init, "--seed", seed,
+        ]);
+        assert_eq!(
+            line,
+            format!(
+                "tbtrain: training diverged at step {step}: the cost became NaN, infinite or \
+                 above 1000: the initial weights (--init {init}) amplify the signal layer by \
+                 layer: before any update the last hidden layer's activations were {gain} \
+                 times the first's, and training compounded it (the initialization, not --lr \
+                 0.1: try --init xavier, which keeps them level). What was logged is in run"
+            )
+        );
+    }
+    // Xavier's weights let the signal shrink: at --lr 10 the updates blow them up.
+    let line = diverge(&[
+        "--act", "maxout", "--depth", "11", "--init", "xavier", "--lr", "10",
+    ]);
+    assert_eq!(
+        line,
+        "tbtrain: training diverged at step 3: the cost became NaN, infinite or above 1000 \
+         (--lr 10 is too large; try a smaller --lr). What was logged is in run"
+    );
+    // Both: amplifying weights and a first step 240,000 times their size.
+    let line = diverge(&["--act", "maxout", "--depth", "11", "--lr", "1e6"]);
+    assert!(
+        line.contains("--lr 1000000 is too large (its first step was 2.4e5 times"),
+        "{line}"
+    );
+    assert!(
+        line.contains("the initial weights (--init uniform) amplify"),
+        "{line}"
+    );
+    // The same diagnosis in compare, and in the library's outcome.
+    let out = run(
+        dir.path(),
+        &[
+            "compare",
+            "--acts",
+            "maxout,tanh",
+            "--depth",
+            "11",
+            "--logdir",
+            "cmp",
+            "-q",
+        ],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "maxout diverged at step 19: the cost became NaN, infinite or above 1000: the \
+             initial weights (--init uniform) amplify"
+        ),
+        "{err}"
+    );
+    let mut config = TrainConfig::lesson(dir.path().join("lib"));
+    config.act = ActivationKind::Maxout;
+    let data = data::load(&DatasetSpec::Xor, config.seed).unwrap();
+    let report = train::train(&config, &data, &AtomicBool::new(false), &mut ()).unwrap();
+    assert!(
+        matches!(
+            report.outcome,
+            Outcome::Diverged { step: 19, cause: Divergence::InitialWeights { gain } }
+                if (2.6..2.7).contains(&gain)
+        ),
+        "{:?}",
+        report.outcome
     );
 }
 
@@ -381,4 +477,96 @@ fn sigterm_mid_sweep_exits_143_and_writes_the_summary_of_what_finished() {
 #[test]
 fn sighup_mid_sweep_exits_129_and_writes_the_summary_of_what_finished() {
     sweep_stopped_by(SIGHUP);
+}
+
+/// The peak resident memory of process `pid` (`VmHWM`, in kB).
+fn peak_resident_kb(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .unwrap_or_else(|| panic!("no VmHWM in {status}"));
+    let kb = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim();
+    kb.parse()
+        .unwrap_or_else(|_| panic!("VmHWM is not a number of kB: {line:?}"))
+}
+
+/// Peak resident memory a run drawing its pictures may reach; the unbounded queue
+/// passed it within a second.
+const PICTURES_PEAK_KB: u64 = 200 * 1024;
+
+/// A generous ceiling on the exit after SIGTERM, far above the milliseconds a stop takes
+/// (the unbounded picture queue took minutes).
+const PICTURES_EXIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `tbtrain train` drawing pictures every `every` steps of `steps`, stopped by SIGTERM
+/// after three seconds of training: exits promptly, memory stayed bounded, and the log
+/// holds every picture step before the stop.
+fn stop_while_drawing(every: u64, steps: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let every_text = every.to_string();
+    let child = tbtrain(dir.path())
+        .args([
+            "--steps",
+            steps,
+            "--image-every",
+            &every_text,
+            "--log-every",
+            "1000",
+            "--hist-every",
+            "0",
+            "--flush-secs",
+            "0.2",
+            "--logdir",
+            "run",
+            "-q",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_event_file(&dir.path().join("run"), 1000);
+    // Long enough for an unbounded queue to hold a hundred thousand pictures.
+    std::thread::sleep(Duration::from_secs(3));
+    let peak = peak_resident_kb(child.id());
+    send_signal(&child, libc::SIGTERM);
+    let output = output_with_timeout(child, PICTURES_EXIT_TIMEOUT);
+    assert!(
+        peak < PICTURES_PEAK_KB,
+        "--image-every {every}: peak resident memory {peak} kB"
+    );
+    let prefix = "tbtrain: interrupted by SIGTERM before step ";
+    let line = assert_clean_failure("pictures", &output, 143, &[prefix]);
+    let step = number_after(&line, prefix);
+    assert!(step > 0, "{line}");
+    let log = read_run(&dir.path().join("run"));
+    assert!(log.problems.is_empty(), "{:?}", log.problems);
+    assert_eq!(log.result().steps_done, step as u64);
+    assert_eq!(log.session_end, [Status::Failure]);
+    // Every picture step asked for before the stop was drawn and written, in order.
+    let expected: Vec<i64> = (0..step).step_by(every as usize).collect();
+    for tag in ["decision_boundary", "vanishing_gradient"] {
+        let steps = log.images.get(tag).map_or(&[][..], Vec::as_slice);
+        assert!(
+            steps == expected,
+            "--image-every {every}: {tag} has {} pictures, {:?}..., for steps {:?}...",
+            steps.len(),
+            &steps[..steps.len().min(5)],
+            &expected[..expected.len().min(5)]
+        );
+    }
+}
+
+#[test]
+fn sigterm_while_drawing_every_step_exits_promptly_with_bounded_memory() {
+    stop_while_drawing(1, "2000000");
+}
+
+#[test]
+fn sigterm_while_drawing_every_10_steps_exits_promptly_with_bounded_memory() {
+    stop_while_drawing(10, "1000000");
 }

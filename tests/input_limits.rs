@@ -205,3 +205,97 @@ fn a_200_mb_field_under_a_1_gib_address_space_is_one_line() {
         assert_eq!(tree(dir.path()), ["big.csv"]);
     }
 }
+
+/// Runs `tbtrain args` in `dir` under an address-space limit of `mb` MiB (RLIMIT_AS, as
+/// a batch system's memory limit would hold it).
+#[cfg(unix)]
+fn run_limited(dir: &Path, mb: u64, args: &[&str]) -> std::process::Output {
+    use std::os::unix::process::CommandExt as _;
+    let mut command = support::tbtrain(dir);
+    command.args(args);
+    let bytes = (mb << 20) as libc::rlim_t;
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_sweep_of_100000_seeds_sets_up_in_linear_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // Unsharded: the whole sweep is set up (every run, the experiment, the checks), then
+    // refused by the root's lock, held here. A copy of the experiment (every seed) per
+    // run needed some 10^11 bytes; 12,000 seeds aborted under 2 GB.
+    let root = dir.path().join("sw");
+    fs::create_dir(&root).unwrap();
+    let held = tbtrain::events::DirLock::exclusive(&root).unwrap();
+    let sweep = [
+        "sweep",
+        "--seeds",
+        "1..100000",
+        "--steps",
+        "1",
+        "--logdir",
+        "sw",
+    ];
+    let out = run_limited(dir.path(), 1024, &sweep);
+    assert_clean_failure(
+        "100,000 seeds",
+        &out,
+        1,
+        &[&format!(
+            "tbtrain: sw is in use by another tbtrain (pid {} on ",
+            std::process::id()
+        )],
+    );
+    drop(held);
+    // A shard of one run of it trains under the same limit; the run's experiment gives the
+    // seed the interval of its values, so the file is the size of a 10-seed sweep's.
+    let mut sizes = Vec::new();
+    for seeds in ["1..100000", "1..10"] {
+        let logdir = format!("shard-{seeds}");
+        let shard = [
+            "sweep", "--seeds", seeds, "--steps", "1", "--jobs", "1", "--shard", "0/100000",
+            "--logdir", &logdir, "-q",
+        ];
+        let out = run_limited(dir.path(), 1024, &shard);
+        assert_eq!(out.status.code(), Some(0), "{}", support::stderr(&out));
+        let run = dir.path().join(&logdir).join("seed=1");
+        let experiment = tbtrain::sweep::disk::read_experiment(&run)
+            .unwrap()
+            .unwrap();
+        let seed = experiment
+            .hparam_infos
+            .iter()
+            .find(|h| h.name == "seed")
+            .unwrap();
+        let max = if seeds == "1..10" { 10.0 } else { 100_000.0 };
+        assert_eq!(
+            seed.domain,
+            Some(
+                tbtrain::proto::hparams::h_param_info::Domain::DomainInterval(
+                    tbtrain::proto::hparams::Interval {
+                        min_value: 1.0,
+                        max_value: max
+                    }
+                )
+            ),
+            "{seeds}"
+        );
+        let files = support::event_files(&run);
+        sizes.push(fs::metadata(&files[0]).unwrap().len());
+    }
+    // (Two more digits in the interval's upper end, and none in the file's name.)
+    assert!(sizes[0].abs_diff(sizes[1]) < 16, "{sizes:?}");
+}

@@ -371,3 +371,131 @@ fn a_shard_resumes_only_its_own_runs() {
     );
     assert!(summary_files(&logdir) == summary_files(&dir.path().join("ref")));
 }
+
+#[test]
+fn a_sweep_over_a_csv_whose_path_holds_control_characters_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    // A tab, an escape sequence, a bidi override and a non-ASCII letter in the path.
+    let name = "a\tb\x1b[31m\u{202e}é.csv";
+    fs::write(dir.path().join(name), "0,0,0\n0,1,1\n1,0,1\n1,1,0\n").unwrap();
+    // Two datasets, so that the dataset is a column of the summary.
+    let dataset = format!("csv:{name},xor");
+    let flags = [
+        "sweep",
+        "--dataset",
+        &dataset,
+        "--seeds",
+        "1,2",
+        "--steps",
+        "5",
+        "--depth",
+        "2",
+        "-q",
+    ];
+    ok(dir.path(), &with_logdir(&flags, "sw", &[]));
+    let logdir = dir.path().join("sw");
+    let before = summary_files(&logdir);
+    let bytes = event_file_bytes(&logdir);
+    let resumed = run(dir.path(), &with_logdir(&flags, "sw", &["--resume"]));
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert_eq!(stderr(&resumed), "");
+    assert!(summary_files(&logdir) == before);
+    // Every run kept as it was (the summary run is rewritten).
+    let runs = |b: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+        b.iter()
+            .filter(|(k, _)| !k.starts_with("summary/"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    assert!(runs(&event_file_bytes(&logdir)) == runs(&bytes));
+    // Not quiet: it says so, with the path shown escaped on the terminal.
+    let mut loud: Vec<&str> = with_logdir(&flags, "sw", &["--resume"]);
+    loud.retain(|a| *a != "-q");
+    let out = ok(dir.path(), &loud);
+    assert!(
+        out.starts_with("resumed: 4 of 4 runs had finished and were kept\n"),
+        "{out}"
+    );
+    // The markdown shows the path escaped, one line per row; the CSV holds it as it is.
+    let md = String::from_utf8(before[0].clone()).unwrap();
+    assert!(md.contains("csv:a\\tb\\x1b[31m\\u{202e}é.csv"), "{md}");
+    let csv = String::from_utf8(before[1].clone()).unwrap();
+    assert!(csv.contains(&format!("csv:{name}")), "{csv}");
+    // And --summarize-only rebuilds the same files.
+    ok(
+        dir.path(),
+        &["sweep", "--summarize-only", "--logdir", "sw", "-q"],
+    );
+    assert!(summary_files(&logdir) == before);
+}
+
+#[test]
+fn a_finished_sweep_resumed_with_other_lists_is_refused_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = |lr: &'static str, seeds: &'static str| -> Vec<&'static str> {
+        vec![
+            "sweep", "--lr", lr, "--seeds", seeds, "--steps", "5", "--depth", "2", "--logdir",
+            "sw", "-q",
+        ]
+    };
+    ok(dir.path(), &flags("0.1,1000000", "1"));
+    let logdir = dir.path().join("sw");
+    let before = summary_files(&logdir);
+    let bytes = event_file_bytes(&logdir);
+    let tree = support::tree(&logdir);
+    let hint = "; --resume continues the same sweep: pass --overwrite to redo every run, or \
+                choose another --logdir\n";
+    for (lr, seeds, message) in [
+        // One value changed: the runs of the other value exist in both.
+        (
+            "0.2,1000000",
+            "1",
+            "sw/lr=1000000,seed=1 was made by a sweep with lr 0.1, 1000000, where this sweep \
+             has lr 0.2, 1000000",
+        ),
+        // A value added.
+        (
+            "0.1,5,1000000",
+            "1",
+            "sw/lr=0.1,seed=1 was made by a sweep with lr 0.1, 1000000, where this sweep has \
+             lr 0.1, 5, 1000000",
+        ),
+        // No run in common.
+        (
+            "0.3,0.4",
+            "1",
+            "sw/lr=0.1,seed=1 was made by a sweep with lr 0.1, 1000000, where this sweep has \
+             lr 0.3, 0.4",
+        ),
+        // More seeds.
+        (
+            "0.1,1000000",
+            "1..12",
+            "sw/lr=0.1,seed=1 was made by a sweep with seed 1, where this sweep has seed 1..12",
+        ),
+    ] {
+        let mut args = flags(lr, seeds);
+        args.push("--resume");
+        let out = run(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(1), "{lr} {seeds}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!("tbtrain: cannot resume: {message}{hint}"),
+            "{lr} {seeds}"
+        );
+        // Nothing trained, nothing touched.
+        assert_eq!(support::tree(&logdir), tree, "{lr} {seeds}");
+        assert!(event_file_bytes(&logdir) == bytes, "{lr} {seeds}");
+        assert!(summary_files(&logdir) == before, "{lr} {seeds}");
+    }
+    // The same lists resume (nothing to do), and --summarize-only agrees.
+    let mut same = flags("0.1,1000000", "1");
+    same.push("--resume");
+    ok(dir.path(), &same);
+    assert!(summary_files(&logdir) == before);
+    ok(
+        dir.path(),
+        &["sweep", "--summarize-only", "--logdir", "sw", "-q"],
+    );
+    assert!(summary_files(&logdir) == before);
+}

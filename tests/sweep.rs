@@ -38,6 +38,10 @@ fn main() {
             tensorboard_shows_a_comparison_as_one_experiment,
             Need::TensorBoard
         ),
+        trial!(
+            tensorboard_filters_ten_seeds_by_their_interval,
+            Need::TensorBoard
+        ),
     ]);
 }
 
@@ -737,4 +741,53 @@ fn check_comparison(logdir: &Path, load_fast: bool) {
     }
     let problems = tb.server_log_problems();
     assert!(problems.is_empty(), "{label}: {problems:#?}");
+}
+
+/// A sweep of ten seeds: the experiment gives the seed the interval of its values (the
+/// HParams tab's min/max filter; with ten or more values a discrete domain gets only a
+/// regular-expression box), and the activations their checkboxes; both loaders serve it.
+fn tensorboard_filters_ten_seeds_by_their_interval() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sweep-interval");
+    let _ = fs::remove_dir_all(&root);
+    let dir = root.to_str().unwrap().to_string();
+    ok(&[
+        "sweep",
+        "--act",
+        "sigmoid,relu",
+        "--seeds",
+        "1..10",
+        "--depth",
+        "2",
+        "--steps",
+        "20",
+        "--logdir",
+        &dir,
+        "-q",
+    ]);
+    for load_fast in [true, false] {
+        let mut tb = TensorBoard::start(&root, load_fast);
+        tb.wait_for_runs(&["act=relu,seed=10", "summary"], DEFAULT_TIMEOUT);
+        let label = tb.label();
+        let experiment = tb.hparams_experiment();
+        let infos: BTreeMap<String, Value> = experiment["hparamInfos"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{label}: {experiment:#}"))
+            .iter()
+            .map(|i| (i["name"].as_str().unwrap_or("?").to_string(), i.clone()))
+            .collect();
+        assert_eq!(
+            infos["seed"]["domainInterval"],
+            json!({"minValue": 1.0, "maxValue": 10.0}),
+            "{label}: {experiment:#}"
+        );
+        assert_eq!(infos["seed"]["type"], "DATA_TYPE_FLOAT64", "{label}");
+        assert_eq!(infos["seed"]["differs"], json!(true), "{label}");
+        assert_eq!(
+            infos["act"]["domainDiscrete"],
+            json!(["relu", "sigmoid"]),
+            "{label}"
+        );
+        let problems = tb.server_log_problems();
+        assert!(problems.is_empty(), "{label}: {problems:#?}");
+    }
 }

@@ -16,11 +16,24 @@
 //!
 //! A sweep's shards share their root ([`DirLock::shared`]) while each shard's runs are
 //! locked one by one; an unsharded sweep and `--summarize-only` take it alone.
+//!
+//! Log directories are often shared (mode 777 on a cluster), so the lock file may be
+//! anyone's. It is opened only through [`nofollow::open_lock_file`]: a symbolic link (to
+//! a user's file, or dangling) or a FIFO under its name is refused with
+//! [`LockError::NotALockFile`] and nothing is opened, created or written through it. A
+//! lock file left by another user (mode 644) cannot be written but can be locked: it is
+//! opened read-only, and when nobody holds it (a stale one) the taker removes it while
+//! holding its lock, as a releasing holder does, and makes its own; where it cannot be
+//! removed (a sticky directory) the taker holds the lock on it as it is. Only a lock file
+//! that cannot even be read is refused ([`LockError::LockFile`]), naming the file, not
+//! the directory.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use super::nofollow::{self, SafeError};
 
 /// The lock file's name in a locked directory. Starts with a dot (hidden from listings)
 /// and contains no `tfevents`, so nothing reads it as an event file.
@@ -40,11 +53,44 @@ pub enum LockError {
         /// Who holds it, as its lock file says (`pid 123 on host`).
         holder: String,
     },
-    /// The lock file could not be created, locked or written.
+    /// The lock file could not be created in the directory (a read-only or missing
+    /// directory), or locked.
     #[error("cannot lock log directory {}: {source}", dir.display())]
     Io {
         /// The directory.
         dir: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// Something else than a regular file has the lock file's name: a symbolic link
+    /// (never followed), a FIFO, a directory. Nothing was opened through it.
+    #[error(
+        "{} is {kind}, not a lock file: tbtrain opens no lock through it; remove it if no \
+         tbtrain writes into {}",
+        path.display(),
+        dir.display()
+    )]
+    NotALockFile {
+        /// The directory.
+        dir: PathBuf,
+        /// The lock file's path.
+        path: PathBuf,
+        /// What is there.
+        kind: &'static str,
+    },
+    /// The lock file exists but cannot be opened at all, even read-only (another user's,
+    /// mode 600 or 000).
+    #[error(
+        "cannot open the lock file {}: {source} (another user's? remove it if no tbtrain \
+         writes into {})",
+        path.display(),
+        dir.display()
+    )]
+    LockFile {
+        /// The directory.
+        dir: PathBuf,
+        /// The lock file's path.
+        path: PathBuf,
         /// The operating system's error.
         source: io::Error,
     },
@@ -82,13 +128,23 @@ impl DirLock {
         };
         let path = dir.join(LOCK_FILE);
         for _ in 0..ATTEMPTS {
-            let mut file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-                .map_err(io)?;
+            let nofollow::LockFile { mut file, writable } = nofollow::open_lock_file(&path)
+                .map_err(|e| match e {
+                    SafeError::NotAFile { kind } => LockError::NotALockFile {
+                        dir: dir.to_path_buf(),
+                        path: path.clone(),
+                        kind,
+                    },
+                    // There but not readable: the file's problem, not the directory's.
+                    SafeError::Io(source) if fs::symlink_metadata(&path).is_ok() => {
+                        LockError::LockFile {
+                            dir: dir.to_path_buf(),
+                            path: path.clone(),
+                            source,
+                        }
+                    }
+                    SafeError::Io(source) => io(source),
+                })?;
             let taken = if shared {
                 file.try_lock_shared()
             } else {
@@ -106,6 +162,15 @@ impl DirLock {
             }
             if !still_at(&file, &path) {
                 continue; // its holder removed it on release: lock the new one
+            }
+            if !writable {
+                // Another user's file. Held alone, nobody else holds it: a stale one,
+                // replaced (removed while held, as a releasing holder does) by ours. A
+                // shard, or a directory that keeps it (sticky), holds it as it is.
+                if !shared && fs::remove_file(&path).is_ok() {
+                    continue;
+                }
+                return Ok(DirLock { file, path, shared });
             }
             // The holder's line is for the message of whoever is refused; the lock is
             // held without it (a full disk that cannot take it is the run's to report).
@@ -142,7 +207,8 @@ fn still_at(file: &File, path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt as _;
-        match (file.metadata(), fs::metadata(path)) {
+        // The name itself, not what a link there points to.
+        match (file.metadata(), fs::symlink_metadata(path)) {
             (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
             _ => false,
         }
@@ -233,6 +299,63 @@ mod tests {
         assert!(dir.path().join(LOCK_FILE).exists());
         drop(b);
         assert!(!dir.path().join(LOCK_FILE).exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_that_is_a_link_is_refused_and_nothing_is_written_through_it() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let theirs = dir.path().join("notes.txt");
+        fs::write(&theirs, "a user's notes\n").unwrap();
+        let lock = dir.path().join(LOCK_FILE);
+        symlink(&theirs, &lock).unwrap();
+        for take in [DirLock::exclusive, DirLock::shared] {
+            let err = take(dir.path()).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "{} is a symbolic link, not a lock file: tbtrain opens no lock through \
+                     it; remove it if no tbtrain writes into {}",
+                    lock.display(),
+                    dir.path().display()
+                )
+            );
+        }
+        assert_eq!(fs::read_to_string(&theirs).unwrap(), "a user's notes\n");
+        // A dangling link: nothing is created where it points.
+        fs::remove_file(&lock).unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        symlink(&elsewhere, &lock).unwrap();
+        assert!(matches!(
+            DirLock::exclusive(dir.path()),
+            Err(LockError::NotALockFile {
+                kind: "a symbolic link",
+                ..
+            })
+        ));
+        assert!(fs::symlink_metadata(&elsewhere).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_leftover_is_replaced_by_a_lock_of_our_own() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(LOCK_FILE);
+        fs::write(&path, "pid 1 on gone\n").unwrap();
+        // Read-only to its owner (what another user's mode 644 file is to us; root
+        // writes it all the same, which takes the other way to the same end).
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let lock = DirLock::exclusive(dir.path()).unwrap();
+        let text = fs::read_to_string(lock.path()).unwrap();
+        assert_eq!(text, format!("pid {} on {}\n", std::process::id(), host()));
+        assert!(matches!(
+            DirLock::exclusive(dir.path()),
+            Err(LockError::Held { .. })
+        ));
+        drop(lock);
+        assert!(!path.exists());
     }
 
     #[test]

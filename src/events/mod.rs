@@ -11,6 +11,7 @@ use std::path::PathBuf;
 pub mod files;
 pub mod lock;
 mod name;
+pub mod nofollow;
 mod options;
 pub mod reader;
 pub mod record;

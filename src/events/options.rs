@@ -3,8 +3,12 @@
 //! [`WriterOptions`] is shared by [`EventWriter`](super::EventWriter) and
 //! [`SummaryWriter`](crate::summary::SummaryWriter), so one struct-update expression
 //! configures either. The clock lives here too: every event's `wall_time` comes from
-//! [`WriterOptions::wall_clock`] (the system clock by default), and [`finite_or_zero`] is
-//! the one rule that keeps NaN and infinities out of the times written to a file.
+//! [`WriterOptions::wall_clock`] (the system clock by default), read through [`now`], the
+//! one place every writer and every adder takes a time from; [`finite_or_zero`] is the
+//! one rule that keeps NaN and infinities out of the times written to a file, applied
+//! there (and to the times a caller hands in whole, such as [`write_event`]'s).
+//!
+//! [`write_event`]: crate::summary::SummaryWriter::write_event
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -79,13 +83,15 @@ pub fn wall_time_now() -> f64 {
     }
 }
 
-/// The time on `clock` (`None`: the system clock).
+/// The time on `clock` (`None`: the system clock), as it may be written: a clock that
+/// returns NaN or an infinity gives 0 ([`finite_or_zero`]). Every time a writer stamps
+/// comes from here, so every adder follows the one rule.
 #[inline]
 pub(crate) fn now(clock: Option<fn() -> f64>) -> f64 {
-    match clock {
+    finite_or_zero(match clock {
         Some(clock) => clock(),
         None => wall_time_now(),
-    }
+    })
 }
 
 /// A time in seconds as it is written to a file: a non-finite one (NaN, an infinity)
@@ -119,5 +125,19 @@ mod tests {
     fn the_clock_is_the_options_or_the_systems() {
         assert_eq!(now(Some(fixed_clock)), 7.0);
         assert!(now(None) > 1.0e9);
+    }
+
+    fn nan_clock() -> f64 {
+        f64::NAN
+    }
+
+    fn infinite_clock() -> f64 {
+        f64::NEG_INFINITY
+    }
+
+    #[test]
+    fn a_clock_that_is_not_finite_reads_as_zero() {
+        assert_eq!(now(Some(nan_clock)).to_bits(), 0.0f64.to_bits());
+        assert_eq!(now(Some(infinite_clock)).to_bits(), 0.0f64.to_bits());
     }
 }

@@ -183,6 +183,17 @@ impl HParamValue {
         prost_types::Value { kind: Some(kind) }
     }
 
+    /// The value a `google.protobuf.Value` holds, as read back from a file (`None` for
+    /// kinds an hparam never takes: null, lists, structs).
+    pub fn from_proto(value: &prost_types::Value) -> Option<HParamValue> {
+        match value.kind.as_ref()? {
+            Kind::StringValue(s) => Some(HParamValue::Str(s.clone())),
+            Kind::NumberValue(x) => Some(HParamValue::Num(*x)),
+            Kind::BoolValue(b) => Some(HParamValue::Bool(*b)),
+            _ => None,
+        }
+    }
+
     fn order(&self, other: &Self) -> Ordering {
         match (self, other) {
             (HParamValue::Str(a), HParamValue::Str(b)) => a.cmp(b),

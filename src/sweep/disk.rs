@@ -10,7 +10,6 @@
 //! [`finished_run`] is the one rule of which runs `--resume` keeps, on top of that same
 //! reading ([`read_run`]): a run finished when it completed or diverged.
 
-use crate::escape::for_terminal;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -21,10 +20,13 @@ use super::record::{RecordOutcome, RunRecord};
 use super::spec::sort_hparams;
 use super::summary::Summary;
 use super::Error;
+use crate::events::nofollow::{self, SafeError};
 use crate::events::{files, EventReader};
-use crate::proto::hparams::{h_params_plugin_data, HParamsPluginData, Status};
+use crate::proto::hparams::{h_params_plugin_data, Experiment, HParamsPluginData, Status};
 use crate::proto::{event, summary};
-use crate::summary::hparams::{HParamValue, SESSION_END_INFO_TAG, SESSION_START_INFO_TAG};
+use crate::summary::hparams::{
+    HParamValue, EXPERIMENT_TAG, SESSION_END_INFO_TAG, SESSION_START_INFO_TAG,
+};
 use crate::summary::SummaryWriter;
 use crate::train::result::{self, RunResult};
 use crate::train::Outcome;
@@ -110,7 +112,7 @@ pub fn read_run(dir: &Path) -> Result<RunOnDisk, Error> {
         session.result.as_ref().and_then(RunResult::run_outcome),
     ) {
         (Some(Status::Success), Some(Outcome::Completed)) => RecordOutcome::Completed,
-        (Some(Status::Failure), Some(Outcome::Diverged { step })) => {
+        (Some(Status::Failure), Some(Outcome::Diverged { step, .. })) => {
             RecordOutcome::Diverged { step }
         }
         (Some(Status::Failure), Some(Outcome::Interrupted { step })) => {
@@ -149,6 +151,37 @@ pub fn finished_run(dir: &Path) -> Result<Option<RunRecord>, Error> {
         },
         RunOnDisk::NoEvents | RunOnDisk::NoSession => None,
     })
+}
+
+/// The hparams experiment the run in `dir` recorded (the first found; a sweep's runs all
+/// carry their sweep's), read only as far as it: it is among a run's first records.
+pub fn read_experiment(dir: &Path) -> Result<Option<Experiment>, Error> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    for file in event_files(dir)? {
+        let Ok(reader) = EventReader::open(&file) else {
+            continue;
+        };
+        for (_, event) in reader.flatten() {
+            let Some(event::What::Summary(s)) = &event.what else {
+                continue;
+            };
+            for value in s.value.iter().filter(|v| v.tag == EXPERIMENT_TAG) {
+                let data = value
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.plugin_data.as_ref())
+                    .and_then(|p| HParamsPluginData::decode(p.content.as_slice()).ok());
+                if let Some(h_params_plugin_data::Data::Experiment(experiment)) =
+                    data.and_then(|d| d.data)
+                {
+                    return Ok(Some(experiment));
+                }
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Event files directly in `dir`, by name (none if it does not exist).
@@ -196,12 +229,12 @@ fn read_hparams_value(value: &summary::Value, session: &mut Session) {
     };
     match data.data {
         Some(h_params_plugin_data::Data::SessionStartInfo(start)) => {
+            // Names and values as the run recorded them, to compare with a sweep's
+            // settings (`--resume`); what prints them escapes them (`render`, main).
             let mut hparams: Vec<(String, HParamValue)> = start
                 .hparams
                 .into_iter()
-                // Names and values are a file's text: made safe for the terminal and
-                // for one line of the summary table.
-                .filter_map(|(name, v)| Some((for_terminal(&name).into_owned(), hparam_value(v)?)))
+                .filter_map(|(name, v)| Some((name, HParamValue::from_proto(&v)?)))
                 .collect();
             sort_hparams(&mut hparams);
             session.hparams = Some(hparams);
@@ -213,16 +246,6 @@ fn read_hparams_value(value: &summary::Value, session: &mut Session) {
     }
 }
 
-fn hparam_value(v: prost_types::Value) -> Option<HParamValue> {
-    use prost_types::value::Kind;
-    match v.kind? {
-        Kind::NumberValue(x) => Some(HParamValue::Num(x)),
-        Kind::StringValue(s) => Some(HParamValue::Str(for_terminal(&s).into_owned())),
-        Kind::BoolValue(b) => Some(HParamValue::Bool(b)),
-        _ => None,
-    }
-}
-
 /// The sweep's own run, `<logdir>/summary`: the `summary` text, beside `summary.md` and
 /// `summary.csv`. (Each member run carries the sweep's hparams experiment, so there is
 /// no run at the root, and a user's own files there are never touched.)
@@ -230,9 +253,19 @@ pub fn summary_dir(logdir: &Path) -> PathBuf {
     logdir.join(SUMMARY_RUN)
 }
 
+/// [`summary_dir`], refused when it is a symbolic link: the sweep writes, replaces and
+/// removes files there, and never through a link someone planted.
+fn own_summary_dir(logdir: &Path) -> Result<PathBuf, Error> {
+    let dir = summary_dir(logdir);
+    match fs::symlink_metadata(&dir) {
+        Ok(m) if m.file_type().is_symlink() => Err(Error::SummaryRunIsALink { path: dir }),
+        _ => Ok(dir),
+    }
+}
+
 /// The event files of the sweep's summary run.
 pub fn summary_event_files(logdir: &Path) -> Result<Vec<PathBuf>, Error> {
-    event_files(&summary_dir(logdir))
+    event_files(&own_summary_dir(logdir)?)
 }
 
 /// Whether `file` is a summary run's event file: every summary in it is the `summary`
@@ -264,15 +297,24 @@ pub fn remove_summary_events(logdir: &Path) -> Result<(), Error> {
 
 /// Writes the sweep's summary run: `summary.md`, `summary.csv` and the `summary` text, in
 /// [`summary_dir`].
+///
+/// The two files are replaced whole (written under a fresh name, then renamed over
+/// theirs; see [`nofollow::replace_file`]): a link under either name, or a `summary`
+/// that is a link, is never followed.
 pub fn write_summary(logdir: &Path, summary: &Summary) -> Result<(), Error> {
-    let dir = summary_dir(logdir);
+    let dir = own_summary_dir(logdir)?;
     let mut writer = SummaryWriter::new(&dir)?;
     writer.add_text(SUMMARY_TAG, &summary_markdown(summary), 0)?;
     writer.close()?;
     let csv = summary.csv().map_err(|e| Error::Csv(e.to_string()))?;
     for (name, text) in [(SUMMARY_MD, summary_markdown(summary)), (SUMMARY_CSV, csv)] {
-        let path = dir.join(name);
-        fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+        nofollow::replace_file(&dir, name, text.as_bytes()).map_err(|e| match e {
+            SafeError::NotAFile { .. } => Error::SummaryRunIsALink { path: dir.clone() },
+            SafeError::Io(source) => Error::Write {
+                path: dir.join(name),
+                source,
+            },
+        })?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`syntax`]: the `a,b,c` / `1..20` value lists and `--shard K/N`;
 //! - [`spec`]: the settings a sweep varies and the runs in a stable order;
+//! - [`experiment`]: the hparams experiment all its runs carry (one, shared);
 //! - [`name`]: run directory names (`act=relu,depth=11,seed=3`), readable and parseable;
 //! - [`exec`]: `--jobs` threads taking runs from one queue; used by `compare` too;
 //! - [`record`]: one run's settings, outcome and results, trained or read back;
@@ -13,7 +14,7 @@
 //!
 //! A [`Sweep`] writes each run into `<logdir>/<name>` with its own hparams session,
 //! grouped by configuration (the name without its seed), and the sweep's hparams
-//! experiment, whose discrete domains hold every value the runs take, so the HParams
+//! experiment, whose domains hold every value the runs take, so the HParams
 //! tab has one clean column per setting and one row per configuration. At the end it
 //! writes its summary run `<logdir>/summary`: the `summary` text, `summary.md` and
 //! `summary.csv`. A sharded sweep (N > 1) writes only its runs: the shards share the log
@@ -23,13 +24,15 @@
 //! others again, replacing only their own event files, so that its summary is the one an
 //! uninterrupted sweep writes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 pub mod disk;
+mod error;
 pub mod exec;
+pub mod experiment;
 pub mod name;
 pub mod record;
 mod render;
@@ -38,6 +41,7 @@ pub mod spec;
 pub mod summary;
 pub mod syntax;
 
+pub use error::Error;
 pub use exec::{execute, BatchProgress, RunError, RunResult};
 pub use record::{RecordOutcome, RunRecord};
 pub use spec::{Run, SpecError, SweepSpec};
@@ -46,74 +50,6 @@ pub use syntax::{parse_list, Ranges, Shard};
 
 use crate::events::DirLock;
 use crate::{data, inspect, train};
-
-/// What can stop a sweep, or the rebuilding of its summary.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The sweep's settings are not usable.
-    #[error(transparent)]
-    Spec(#[from] SpecError),
-    /// A run directory (or the root) already holds event files.
-    #[error(
-        "{} already holds event files of an earlier run{}",
-        path.display(),
-        if *others > 0 { format!(" (and {others} more of this sweep's directories do)") } else { String::new() }
-    )]
-    LogdirInUse { path: PathBuf, others: usize },
-    /// A run directory could not be checked.
-    #[error(transparent)]
-    Train(#[from] train::Error),
-    /// A dataset cannot be loaded.
-    #[error("dataset {dataset}: {source}")]
-    Data {
-        dataset: String,
-        source: data::Error,
-    },
-    /// Writing the root run failed.
-    #[error(transparent)]
-    Summary(#[from] crate::summary::Error),
-    /// Reading a run's scalars failed.
-    #[error(transparent)]
-    Inspect(#[from] inspect::Error),
-    #[error("cannot list directory {}: {source}", path.display())]
-    ReadDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write the CSV summary: {0}")]
-    Csv(String),
-    /// `--resume` found a finished run made with other settings than this sweep's.
-    #[error(
-        "cannot resume: {} holds a finished run with {setting} {found}, where this sweep has {setting} {wanted}",
-        path.display()
-    )]
-    ResumeMismatch {
-        path: PathBuf,
-        setting: String,
-        found: String,
-        wanted: String,
-    },
-    /// The summary run holds event files that are not a sweep summary (a user's own).
-    #[error("{} is not a sweep summary; it is left as it is", path.display())]
-    NotASummary { path: PathBuf },
-    /// Another process writes into the sweep's root (one writer per directory).
-    #[error(transparent)]
-    Lock(#[from] crate::events::LockError),
-    /// The sweep's root could not be created.
-    #[error("cannot create log directory {}: {source}", path.display())]
-    CreateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// `--summarize-only` found nothing to summarise.
-    #[error("no sweep runs in {}: no subdirectory holds an hparams session", path.display())]
-    NoRuns { path: PathBuf },
-}
 
 /// The HParams group of a sweep's runs when only the seed varies (one configuration).
 pub const ALL_SEEDS_GROUP: &str = "all seeds";
@@ -139,6 +75,9 @@ pub struct Sweep {
     logdir: PathBuf,
     options: SweepOptions,
     runs: Vec<Run>,
+    /// With `resume`: the name of every run of the sweep, all shards (what may be found
+    /// in its directory).
+    all_names: HashSet<String>,
 }
 
 /// What a sweep did.
@@ -158,13 +97,20 @@ pub struct SweepReport {
 impl Sweep {
     pub fn new(spec: SweepSpec, options: SweepOptions) -> Sweep {
         let logdir = spec.base().logdir.clone();
-        let experiment = spec.experiment();
+        // One experiment, shared by every run's configuration (a copy per run made a
+        // sweep's set-up grow with the square of its size).
+        let experiment = std::sync::Arc::new(spec.experiment());
+        let all_names = if options.resume {
+            spec.runs().iter().map(|r| r.name.clone()).collect()
+        } else {
+            HashSet::new()
+        };
         let runs = spec
             .into_runs()
             .into_iter()
             .filter(|r| options.shard.contains(r.index))
             .map(|mut r| {
-                r.config.experiment = Some(experiment.clone());
+                r.config.experiment = Some(std::sync::Arc::clone(&experiment));
                 let group = r.group();
                 r.config.hparams_group = Some(if group.is_empty() {
                     ALL_SEEDS_GROUP.to_string()
@@ -178,6 +124,7 @@ impl Sweep {
             logdir,
             options,
             runs,
+            all_names,
         }
     }
 
@@ -246,7 +193,9 @@ impl Sweep {
             DirLock::shared(root)?
         };
         let kept = if self.options.resume {
-            resume::finished_runs(&self.runs)?
+            let kept = resume::finished_runs(&self.runs)?;
+            resume::check_same_sweep(root, &self.runs, &self.all_names)?;
+            kept
         } else {
             self.check_unused()?;
             vec![None; self.runs.len()]

@@ -99,7 +99,7 @@ impl RunRecord {
             Ok(r) => {
                 let outcome = match r.outcome {
                     Outcome::Completed => RecordOutcome::Completed,
-                    Outcome::Diverged { step } => RecordOutcome::Diverged { step },
+                    Outcome::Diverged { step, .. } => RecordOutcome::Diverged { step },
                     Outcome::Interrupted { step } => RecordOutcome::Interrupted { step },
                 };
                 let below = r.first_step_below_0_1;

@@ -1,7 +1,14 @@
 //! The sweep summary as text: a markdown table padded so that it also reads as plain
 //! text (the terminal, `summary.md`, the `summary` text in TensorBoard), and CSV.
+//!
+//! A setting's value is whatever its run recorded (a CSV path may hold a tab, a newline,
+//! an escape sequence): the markdown shows each value, run name and failure through
+//! [`for_terminal`], so that a row stays one line and prints as it reads; the CSV keeps
+//! the values as they are (its quoting holds any text).
 
 use std::fmt::Write as _;
+
+use crate::escape::for_terminal;
 
 use super::record::RecordOutcome;
 use super::summary::Summary;
@@ -26,7 +33,11 @@ impl Summary {
         aligns.resize(header.len(), Align::Right);
         let mut table = Table::new(header, aligns);
         for r in &self.rows {
-            let mut cells = r.values.clone();
+            let mut cells: Vec<String> = r
+                .values
+                .iter()
+                .map(|v| for_terminal(v).into_owned())
+                .collect();
             cells.push(r.runs.to_string());
             cells.push(format!(
                 "{}/{} ({:.0}%)",
@@ -48,7 +59,8 @@ impl Summary {
         if !failed.is_empty() {
             md.push_str("\nFailed runs:\n");
             for (name, outcome) in failed {
-                let _ = writeln!(md, "- `{name}`: {outcome}");
+                let outcome = outcome.to_string();
+                let _ = writeln!(md, "- `{}`: {}", for_terminal(name), for_terminal(&outcome));
             }
         }
         md

@@ -17,8 +17,9 @@
 
 use std::collections::HashSet;
 
+pub use super::experiment::{experiment_for, ExperimentBuilder, MAX_DISCRETE_NUMBERS};
 use super::name::run_name;
-use crate::summary::hparams::{ExperimentSpec, HParamDomain, HParamSpec, HParamValue};
+use crate::summary::hparams::{ExperimentSpec, HParamValue};
 use crate::train::{Setting, TrainConfig, Value};
 
 /// Most runs one sweep may have.
@@ -41,6 +42,16 @@ pub enum SpecError {
     TooMany,
     #[error("run name '{name}' is longer than {MAX_NAME_BYTES} bytes")]
     NameTooLong { name: String },
+    /// A list given for a setting that changes none of the sweep's runs
+    /// ([`Setting::matters`]): its values would only name identical runs.
+    #[error("{setting} {values} changes no run of the sweep: only {used_by} use it")]
+    Unused {
+        setting: Setting,
+        /// The values given, as the list writes them (`0.1,0.2`).
+        values: String,
+        /// The runs it would change ([`Setting::used_by`]).
+        used_by: &'static str,
+    },
 }
 
 /// The settings of a sweep: a base configuration, per varied setting its values, and
@@ -50,6 +61,8 @@ pub struct SweepSpec {
     base: TrainConfig,
     runs: Vec<Run>,
     collapsed: usize,
+    /// Settings whose values some runs do not use (what made the collapsed runs).
+    collapsed_over: Vec<Setting>,
 }
 
 /// One run of a sweep.
@@ -112,12 +125,33 @@ impl SweepSpec {
                 .ok_or(SpecError::TooMany)?;
         }
         axes.sort_by_key(|axis| axis.first().map(Value::setting));
-        let (runs, collapsed) = enumerate(&base, &axes, total)?;
+        let enumerated = enumerate(&base, &axes, total)?;
+        for (axis, used) in axes.iter().zip(&enumerated.used) {
+            if let (false, Some(first)) = (used, axis.first()) {
+                let setting = first.setting();
+                return Err(SpecError::Unused {
+                    setting,
+                    values: axis
+                        .iter()
+                        .map(Value::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    used_by: setting.used_by().unwrap_or("some runs"),
+                });
+            }
+        }
         Ok(SweepSpec {
             base,
-            runs,
-            collapsed,
+            runs: enumerated.runs,
+            collapsed: enumerated.collapsed,
+            collapsed_over: enumerated.collapsed_over,
         })
+    }
+
+    /// The settings whose values some runs do not use, so that combinations differing
+    /// only in them were one run ([`SweepSpec::collapsed`]).
+    pub fn collapsed_over(&self) -> &[Setting] {
+        &self.collapsed_over
     }
 
     /// The base configuration (its `logdir` is the sweep's).
@@ -151,23 +185,42 @@ impl SweepSpec {
         self.runs
     }
 
-    /// The hparams experiment of the whole sweep (see [`experiment_for`]).
+    /// The hparams experiment of the whole sweep (see [`experiment_for`]), made one run
+    /// at a time.
     pub fn experiment(&self) -> ExperimentSpec {
-        let hparams: Vec<_> = self.runs.iter().map(|r| owned_hparams(&r.config)).collect();
-        experiment_for(&hparams)
+        let mut builder = ExperimentBuilder::new();
+        for run in &self.runs {
+            let hparams = run.config.hparams();
+            builder.add(hparams.iter().map(|(n, v)| (*n, v)));
+        }
+        builder.finish()
     }
 }
 
-/// The runs of the cartesian product of `axes` (sorted by setting) over `base`, and how
-/// many combinations were collapsed into an identical earlier run.
+/// What [`enumerate`] makes of the lists.
+struct Enumerated {
+    runs: Vec<Run>,
+    /// Combinations collapsed into an identical earlier run.
+    collapsed: usize,
+    /// Per axis: whether its setting changes any combination.
+    used: Vec<bool>,
+    /// Settings of several values that some combinations do not use.
+    collapsed_over: Vec<Setting>,
+}
+
+/// The runs of the cartesian product of `axes` (sorted by setting) over `base`, how many
+/// combinations were collapsed into an identical earlier run, and which lists change
+/// which runs.
 fn enumerate(
     base: &TrainConfig,
     axes: &[Vec<Value>],
     total: usize,
-) -> Result<(Vec<Run>, usize), SpecError> {
+) -> Result<Enumerated, SpecError> {
     let mut runs: Vec<Run> = Vec::with_capacity(total);
     let mut names = HashSet::with_capacity(total);
     let mut collapsed = 0;
+    let mut used = vec![false; axes.len()];
+    let mut collapsed_over = Vec::new();
     // Mixed-radix counter over the axes; the last axis moves fastest.
     let mut digits = vec![0usize; axes.len()];
     for _ in 0..total {
@@ -178,10 +231,15 @@ fn enumerate(
             }
         }
         let mut pairs = Vec::new();
-        for (axis, &d) in axes.iter().zip(&digits) {
+        for ((axis, &d), used) in axes.iter().zip(&digits).zip(used.iter_mut()) {
             let Some(value) = axis.get(d) else { continue };
             let setting = value.setting();
-            if (axis.len() > 1 && setting.matters(&config)) || setting == Setting::Seed {
+            let matters = setting.matters(&config);
+            *used |= matters;
+            if axis.len() > 1 && !matters && !collapsed_over.contains(&setting) {
+                collapsed_over.push(setting);
+            }
+            if (axis.len() > 1 && matters) || setting == Setting::Seed {
                 pairs.push((setting, value.to_string()));
             }
         }
@@ -211,60 +269,12 @@ fn enumerate(
             *digit = 0;
         }
     }
-    Ok((runs, collapsed))
-}
-
-/// The experiment naming every hparam the runs record, each with the discrete domain of
-/// the values they take (one value for a fixed setting), marked `differs` when the runs
-/// do not all record the same value (several values, or missing from some runs), and
-/// the `cost` and `accuracy` metrics. Hparams whose values mix kinds are left without a
-/// domain.
-pub fn experiment_for(runs: &[Vec<(String, HParamValue)>]) -> ExperimentSpec {
-    let mut names: Vec<&str> = Vec::new();
-    let mut domains: Vec<Vec<HParamValue>> = Vec::new();
-    let mut present: Vec<usize> = Vec::new();
-    for hparams in runs {
-        for (name, value) in hparams {
-            let k = match names.iter().position(|n| *n == name.as_str()) {
-                Some(k) => k,
-                None => {
-                    names.push(name.as_str());
-                    domains.push(Vec::new());
-                    present.push(0);
-                    names.len() - 1
-                }
-            };
-            if let (Some(domain), Some(count)) = (domains.get_mut(k), present.get_mut(k)) {
-                *count += 1;
-                if !domain.contains(value) {
-                    domain.push(value.clone());
-                }
-            }
-        }
-    }
-    ExperimentSpec {
-        hparams: names
-            .iter()
-            .zip(domains)
-            .zip(present)
-            .map(|((name, values), present)| {
-                let differs = values.len() > 1 || present < runs.len();
-                let one_kind = values
-                    .windows(2)
-                    .all(|w| std::mem::discriminant(&w[0]) == std::mem::discriminant(&w[1]));
-                HParamSpec {
-                    name: (*name).to_string(),
-                    domain: if one_kind && !values.is_empty() {
-                        HParamDomain::Discrete(values)
-                    } else {
-                        HParamDomain::Unspecified
-                    },
-                    differs,
-                }
-            })
-            .collect(),
-        metrics: crate::train::config::metrics(false),
-    }
+    Ok(Enumerated {
+        runs,
+        collapsed,
+        used,
+        collapsed_over,
+    })
 }
 
 /// `config.hparams()` with owned names (as read back from disk), sorted by
@@ -293,6 +303,7 @@ mod tests {
     use super::*;
     use crate::data::DatasetSpec;
     use crate::nn::ActivationKind;
+    use crate::summary::hparams::HParamDomain;
     use std::collections::HashSet;
 
     fn spec(axes: Vec<Vec<Value>>) -> Result<SweepSpec, SpecError> {
@@ -371,6 +382,58 @@ mod tests {
     }
 
     #[test]
+    fn a_list_that_changes_no_run_is_refused() {
+        let slopes = vec![Value::LeakySlope(0.1), Value::LeakySlope(0.2)];
+        let err = spec(vec![
+            vec![Value::Act(ActivationKind::Sigmoid)],
+            slopes.clone(),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err,
+            SpecError::Unused {
+                setting: Setting::LeakySlope,
+                values: "0.1,0.2".into(),
+                used_by: "runs whose act is leaky-relu"
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "leaky-slope 0.1,0.2 changes no run of the sweep: only runs whose act is \
+             leaky-relu use it"
+        );
+        // One value, or the pieces of maxout: the same rule.
+        assert!(matches!(
+            spec(vec![vec![Value::LeakySlope(0.3)]]),
+            Err(SpecError::Unused {
+                setting: Setting::LeakySlope,
+                ..
+            })
+        ));
+        assert!(matches!(
+            spec(vec![
+                vec![Value::Act(ActivationKind::Relu)],
+                vec![Value::MaxoutPieces(2), Value::MaxoutPieces(3)]
+            ]),
+            Err(SpecError::Unused {
+                setting: Setting::MaxoutPieces,
+                ..
+            })
+        ));
+        // Used by some runs: those collapse, and the setting is said to be why.
+        let s = spec(vec![
+            vec![
+                Value::Act(ActivationKind::Relu),
+                Value::Act(ActivationKind::LeakyRelu),
+            ],
+            slopes,
+        ])
+        .unwrap();
+        assert_eq!((s.len(), s.collapsed()), (3, 1));
+        assert_eq!(s.collapsed_over(), [Setting::LeakySlope]);
+    }
+
+    #[test]
     fn bad_specs_are_refused() {
         assert_eq!(
             spec(vec![vec![Value::Depth(2), Value::Depth(2)]]).unwrap_err(),
@@ -411,6 +474,73 @@ mod tests {
         let s = spec(vec![seeds]).unwrap();
         assert_eq!(s.len(), 1_000_000);
         assert_eq!(s.runs()[999_999].name, "seed=999999");
+    }
+
+    #[test]
+    fn many_numbers_take_their_interval_and_few_keep_a_discrete_domain() {
+        let nine: Vec<Value> = (1..=9).map(Value::Seed).collect();
+        let e = spec(vec![nine]).unwrap().experiment();
+        let seed = e.hparams.iter().find(|h| h.name == "seed").unwrap();
+        assert_eq!(
+            seed.domain,
+            HParamDomain::Discrete((1..=9).map(|s| HParamValue::Num(s as f64)).collect())
+        );
+        // Ten seeds, in any order: the interval from the least to the greatest.
+        let ten: Vec<Value> = [7, 3, 12, 1, 5, 9, 2, 8, 4, 6].map(Value::Seed).to_vec();
+        let e = spec(vec![ten]).unwrap().experiment();
+        let seed = e.hparams.iter().find(|h| h.name == "seed").unwrap();
+        assert_eq!(
+            seed.domain,
+            HParamDomain::Interval {
+                min: 1.0,
+                max: 12.0
+            }
+        );
+        assert!(seed.differs);
+        // The same experiment, of the same size, for a million seeds.
+        let million: Vec<Value> = (0..1_000_000).map(Value::Seed).collect();
+        let e = spec(vec![million]).unwrap().experiment();
+        let seed = e.hparams.iter().find(|h| h.name == "seed").unwrap();
+        assert_eq!(
+            seed.domain,
+            HParamDomain::Interval {
+                min: 0.0,
+                max: 999_999.0
+            }
+        );
+        let depth = e.hparams.iter().find(|h| h.name == "depth").unwrap();
+        assert_eq!(
+            depth.domain,
+            HParamDomain::Discrete(vec![HParamValue::Num(11.0)])
+        );
+        assert!(!depth.differs);
+        // Strings keep every value (TensorBoard filters them only through it).
+        let names: Vec<(String, HParamValue)> = (0..20)
+            .map(|i| ("tag".to_string(), HParamValue::Str(format!("v{i}"))))
+            .collect();
+        let runs: Vec<Vec<(String, HParamValue)>> = names.into_iter().map(|p| vec![p]).collect();
+        match &experiment_for(&runs).hparams[0].domain {
+            HParamDomain::Discrete(values) => assert_eq!(values.len(), 20),
+            other => panic!("{other:?}"),
+        }
+        // Mixed kinds: no domain; zero and minus zero are one value.
+        let runs = vec![
+            vec![("x".to_string(), HParamValue::Num(0.0))],
+            vec![("x".to_string(), HParamValue::Num(-0.0))],
+        ];
+        let e = experiment_for(&runs);
+        assert_eq!(
+            e.hparams[0].domain,
+            HParamDomain::Discrete(vec![HParamValue::Num(0.0)])
+        );
+        assert!(!e.hparams[0].differs);
+        let runs = vec![
+            vec![("x".to_string(), HParamValue::Num(1.0))],
+            vec![("x".to_string(), HParamValue::Str("a".into()))],
+        ];
+        let e = experiment_for(&runs);
+        assert_eq!(e.hparams[0].domain, HParamDomain::Unspecified);
+        assert!(e.hparams[0].differs);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::limits;
@@ -66,9 +67,10 @@ pub struct TrainConfig {
     /// Remove the event files already in `logdir` instead of refusing to start.
     pub overwrite: bool,
     /// The hparams experiment this run writes: by default [`single_run_experiment`];
-    /// a sweep or a comparison gives all its runs the same one, whose discrete domains
-    /// hold every value its runs take (TensorBoard uses the first experiment it finds).
-    pub experiment: Option<ExperimentSpec>,
+    /// a sweep or a comparison gives all its runs the same one, whose domains hold
+    /// every value its runs take (TensorBoard uses the first experiment it finds). Shared,
+    /// not copied: a sweep's runs all point to one.
+    pub experiment: Option<Arc<ExperimentSpec>>,
     /// The HParams group of this run's session (runs of one configuration that differ
     /// only by seed share one, so the HParams tab shows one row over their seeds);
     /// `None` for a group of its own.
@@ -107,7 +109,7 @@ impl TrainConfig {
     /// full ([`Budget::LESSON`]).
     pub fn lesson(logdir: impl Into<PathBuf>) -> Self {
         TrainConfig {
-            experiment: Some(single_run_experiment()),
+            experiment: Some(Arc::new(single_run_experiment())),
             ..Self::lesson_without_experiment(logdir.into())
         }
     }

@@ -66,15 +66,17 @@ impl RunLog {
 
         if let Some(experiment) = &config.experiment {
             // A run with a test set has its test curves as metrics too.
-            let mut experiment = experiment.clone();
-            if test.is_some() {
-                for metric in metrics(true) {
-                    if !experiment.metrics.contains(&metric) {
-                        experiment.metrics.push(metric);
-                    }
-                }
+            let missing: Vec<_> = metrics(test.is_some())
+                .into_iter()
+                .filter(|m| !experiment.metrics.contains(m))
+                .collect();
+            if missing.is_empty() {
+                writer.add_hparams_experiment(experiment)?;
+            } else {
+                let mut with_test = (**experiment).clone();
+                with_test.metrics.extend(missing);
+                writer.add_hparams_experiment(&with_test)?;
             }
-            writer.add_hparams_experiment(&experiment)?;
         }
         writer.add_hparams_start(&config.hparams(), config.hparams_group.as_deref())?;
         let widths: Vec<usize> = mlp.layers().iter().map(|l| l.fan_out()).collect();
@@ -268,7 +270,7 @@ impl RunLog {
         }
         match report.outcome {
             Outcome::Completed => {}
-            Outcome::Diverged { step } => {
+            Outcome::Diverged { step, .. } => {
                 let when = if step == 0 { ", before any update" } else { "" };
                 let _ = write!(
                     md,

@@ -12,6 +12,10 @@
 //! failed on a full disk leaves) holds nothing TensorBoard shows and does not make the
 //! directory used; it is removed when the next run starts.
 //!
+//! A run directory that is a symbolic link is refused: in a shared log directory anyone
+//! could have planted it, and a run (or `--overwrite`, or `--resume`) would then write
+//! and remove event files wherever it points.
+//!
 //! [`fresh_default`] makes a new, unique default run directory: two runs started within
 //! the same second get `...-HHMMSS` and `...-HHMMSS-2`, decided by `create_dir` itself.
 
@@ -85,8 +89,15 @@ impl RunDir {
     }
 }
 
-/// Creates `path` if needed, locks it, and checks it (see the module doc).
+/// Creates `path` if needed, locks it, and checks it (see the module doc). A `path`
+/// that is a symbolic link is refused ([`Error::LogdirIsALink`]) before anything is
+/// made, written or removed through it.
 pub fn claim(path: &Path, overwrite: bool) -> Result<RunDir, Error> {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::LogdirIsALink {
+            path: path.to_path_buf(),
+        });
+    }
     fs::create_dir_all(path).map_err(|source| {
         Error::Summary(summary::Error::Events(events::Error::CreateDir {
             path: path.to_path_buf(),
@@ -236,6 +247,42 @@ mod tests {
         ));
         drop(first);
         claim(dir.path(), false).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_run_directory_that_is_a_link_is_refused_and_nothing_goes_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let theirs = dir.path().join("their-run");
+        fs::create_dir(&theirs).unwrap();
+        fs::write(theirs.join(OURS), b"their events").unwrap();
+        let link = dir.path().join("seed=1");
+        std::os::unix::fs::symlink(&theirs, &link).unwrap();
+        for overwrite in [false, true] {
+            match claim(&link, overwrite) {
+                Err(e @ Error::LogdirIsALink { .. }) => assert_eq!(
+                    e.to_string(),
+                    format!(
+                        "{} is a symbolic link: a run directory is never followed through \
+                         one (give the directory it points to)",
+                        link.display()
+                    )
+                ),
+                other => panic!("{other:?}"),
+            }
+        }
+        let names: Vec<_> = fs::read_dir(&theirs).unwrap().collect();
+        assert_eq!(names.len(), 1, "no lock file, no event file: {names:?}");
+        assert_eq!(fs::read(theirs.join(OURS)).unwrap(), b"their events");
+        // Dangling: nothing is made where it points.
+        let gone = dir.path().join("gone");
+        let dangling = dir.path().join("seed=2");
+        std::os::unix::fs::symlink(&gone, &dangling).unwrap();
+        assert!(matches!(
+            claim(&dangling, false),
+            Err(Error::LogdirIsALink { .. })
+        ));
+        assert!(!gone.exists());
     }
 
     #[test]

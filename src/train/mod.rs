@@ -16,6 +16,7 @@
 //!   thread that draws the pictures; [`result`]: the run's result as programs read it
 //!   back;
 //! - [`logdir`]: the run directory check;
+//! - [`diagnosis`]: why a run diverged (the initial weights or the learning rate);
 //! - [`graph`], [`boundary`], [`vanishing`]: the Graphs tab's graph, the
 //!   decision-boundary picture and the vanishing-gradient picture and table;
 //! - [`limits`]: how big a run may be;
@@ -26,6 +27,7 @@ pub mod boundary;
 mod canvas;
 pub mod config;
 pub mod confusion;
+pub mod diagnosis;
 pub mod evaluate;
 pub mod gallery;
 pub mod graph;
@@ -49,6 +51,7 @@ pub use config::{
     single_run_experiment, ConfigError, TrainConfig, DEFAULT_FLUSH_INTERVAL, DEFAULT_SEED,
     METRIC_TAGS,
 };
+pub use diagnosis::Divergence;
 pub use logdir::{check_logdir, claim, fresh_default, RunDir};
 pub use plan::{Budget, Every, LogPlan, Schedule};
 pub use run::train;
@@ -64,13 +67,14 @@ pub const DIVERGENCE_COST: f32 = 1000.0;
 pub const MAX_PREDICTIONS: usize = 20;
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Outcome {
     /// Every step ran.
     Completed,
     /// The cost became NaN, infinite or above [`DIVERGENCE_COST`] at this step;
-    /// training stopped there.
-    Diverged { step: u64 },
+    /// training stopped there. `cause` says whether the initial weights or the updates
+    /// blew up (see [`diagnosis`]).
+    Diverged { step: u64, cause: Divergence },
     /// Stopped on request (Ctrl-C) before this step.
     Interrupted { step: u64 },
 }
@@ -143,6 +147,16 @@ pub enum Error {
     /// The run directory already holds event files (and replacing them was not asked).
     #[error("{} already holds event files of an earlier run", path.display())]
     LogdirInUse { path: PathBuf },
+    /// The run directory is a symbolic link: a run's files (and what `overwrite`
+    /// removes) never go through one, since anyone who can write a shared log
+    /// directory could plant it (the command line resolves a `--logdir` link the user
+    /// named).
+    #[error(
+        "{} is a symbolic link: a run directory is never followed through one (give the \
+         directory it points to)",
+        path.display()
+    )]
+    LogdirIsALink { path: PathBuf },
     /// Another process writes into the run directory (one writer per directory).
     #[error(transparent)]
     Lock(#[from] crate::events::LockError),

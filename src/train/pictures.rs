@@ -9,6 +9,15 @@
 //! own [`SummaryWriter`], which alone touches the event file. The thread starts with
 //! the first picture, so a run that draws none starts none.
 //!
+//! The queue to the thread is bounded: at most [`WAITING`] picture steps wait beside the
+//! one being drawn. When training asks for pictures faster than they can be drawn
+//! (`--image-every 1` on a small network: a step takes microseconds, a picture about a
+//! millisecond), the loop waits for the thread: every picture step asked for is drawn
+//! and written (a TensorBoard user who asks for a picture at a step expects it there),
+//! and training slows to the pictures' pace instead of queueing a copy of the network
+//! per step without bound (which grew memory by hundreds of MB a second). A stop (a
+//! signal) then waits for at most the pictures already queued: milliseconds.
+//!
 //! Pictures are drawn and written in the order they were asked for, so each image
 //! tag's steps stay in order, as TensorBoard needs. Where they fall among the other
 //! records of the file depends on when the drawing thread finishes them. Each picture
@@ -16,12 +25,17 @@
 //! rest; an error of the thread (a picture that could not be drawn) is returned there or
 //! at the next [`Pictures::draw`], and training stops.
 
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::thread::{self, JoinHandle};
 
 use super::{boundary, tags, vanishing, Error};
 use crate::nn::Mlp;
 use crate::summary::{image, SummaryWriter};
+
+/// Picture steps that may wait for the drawing thread beside the one it draws; the loop
+/// waits to ask for another. One is enough to keep the thread busy while the loop runs
+/// to its next picture step.
+const WAITING: usize = 1;
 
 /// What one picture step shows.
 struct Request {
@@ -43,7 +57,7 @@ struct Drawn {
 
 /// The drawing thread, started by the first picture.
 struct Worker {
-    requests: Sender<Request>,
+    requests: SyncSender<Request>,
     drawn: Receiver<Result<Drawn, Error>>,
     handle: JoinHandle<()>,
 }
@@ -65,7 +79,8 @@ impl Pictures {
     }
 
     /// Asks for the pictures of `step` (`mlp` now, every layer's gradient norm `now`
-    /// and at step 0), and writes those already drawn.
+    /// and at step 0), waiting while [`WAITING`] others wait to be drawn, and writes
+    /// those already drawn.
     pub(super) fn draw(
         &mut self,
         writer: &mut SummaryWriter,
@@ -136,7 +151,7 @@ fn failure(drawn: &Receiver<Result<Drawn, Error>>) -> Error {
 
 /// Starts the drawing thread, which owns `painter`.
 fn start_worker(mut painter: Option<boundary::Painter>) -> Result<Worker, Error> {
-    let (requests, inbox) = mpsc::channel::<Request>();
+    let (requests, inbox) = mpsc::sync_channel::<Request>(WAITING);
     let (outbox, drawn) = mpsc::channel();
     let handle = thread::Builder::new()
         .name("tbtrain-pictures".into())

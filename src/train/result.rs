@@ -12,7 +12,7 @@
 use prost::Message;
 use serde::{Deserialize, Serialize};
 
-use super::{Outcome, RunReport};
+use super::{Divergence, Outcome, RunReport};
 use crate::proto::summary_metadata::PluginData;
 use crate::proto::{summary, DataType, Summary, SummaryMetadata, TensorProto, TensorShapeProto};
 
@@ -53,7 +53,7 @@ impl RunResult {
         let finite = |x: f32| x.is_finite().then_some(f64::from(x));
         let (outcome, diverged_at) = match report.outcome {
             Outcome::Completed => ("completed", None),
-            Outcome::Diverged { step } => ("diverged", Some(step)),
+            Outcome::Diverged { step, .. } => ("diverged", Some(step)),
             Outcome::Interrupted { .. } => ("interrupted", None),
         };
         RunResult {
@@ -72,7 +72,10 @@ impl RunResult {
     pub fn run_outcome(&self) -> Option<Outcome> {
         match (self.outcome.as_str(), self.diverged_at) {
             ("completed", _) => Some(Outcome::Completed),
-            ("diverged", Some(step)) => Some(Outcome::Diverged { step }),
+            ("diverged", Some(step)) => Some(Outcome::Diverged {
+                step,
+                cause: Divergence::NotRecorded,
+            }),
             ("interrupted", _) => Some(Outcome::Interrupted {
                 step: self.steps_done,
             }),
@@ -151,7 +154,13 @@ mod tests {
         let r = result();
         let bytes = r.summary().unwrap().encode_to_vec();
         assert_eq!(RunResult::read_bytes(&bytes), Some(r.clone()));
-        assert_eq!(r.run_outcome(), Some(Outcome::Diverged { step: 7 }));
+        assert_eq!(
+            r.run_outcome(),
+            Some(Outcome::Diverged {
+                step: 7,
+                cause: Divergence::NotRecorded
+            })
+        );
         assert!(r.cost().is_nan());
     }
 

@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::batches::Batches;
 use super::config::TEST_RUN;
+use super::diagnosis::FirstStep;
 use super::evaluate::{Evaluation, Evaluator};
 use super::log::RunLog;
 use super::logdir::{claim, RunDir};
@@ -146,6 +147,7 @@ fn run(
     let mut steps_done = 0;
     let mut first_below = None;
     let mut grad_norms_start = Vec::new();
+    let mut first_step = FirstStep::default();
     for step in 0..steps {
         if stop.load(Ordering::Relaxed) {
             outcome = Outcome::Interrupted { step };
@@ -161,13 +163,18 @@ fn run(
             log.parameters(&mlp, step)?;
         }
         let (x, y) = batches.at(step, train_set, &mut rng);
+        if step == 0 {
+            first_step = FirstStep::weights(&mlp);
+        }
         let cost = ws.step(&mut mlp, &mut opt, x, y, config.lr)?;
         steps_done = step + 1;
         if step == 0 {
             grad_norms_start = grad_norms(&ws, depth);
+            first_step.observe(&ws, config.lr);
         }
         if !cost.is_finite() || cost > DIVERGENCE_COST {
-            outcome = Outcome::Diverged { step };
+            let cause = first_step.cause(step);
+            outcome = Outcome::Diverged { step, cause };
             break;
         }
         if first_below.is_none() && cost < 0.1 {

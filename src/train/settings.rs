@@ -277,6 +277,12 @@ impl Setting {
     /// leaky-relu, the pieces only for maxout, the steps only without epochs, the
     /// epochs only when set, dropout only with hidden layers, a test CSV only for a CSV
     /// dataset).
+    ///
+    /// The one rule of what a run uses: its hparams and `config` text list only these,
+    /// a sweep names and collapses runs by it, and a setting given for runs of which it
+    /// changes none is refused ([`Setting::changes_any`], with [`Setting::used_by`] to
+    /// say why). A setting whose rule is not `true` says in [`Setting::used_by`] which
+    /// runs it changes.
     pub fn matters(self, config: &TrainConfig) -> bool {
         match self {
             Setting::LeakySlope => config.act == ActivationKind::LeakyRelu,
@@ -287,6 +293,26 @@ impl Setting {
             Setting::TestCsv => config.dataset.is_csv(),
             _ => true,
         }
+    }
+
+    /// The runs this setting changes, in words (`runs whose act is leaky-relu`), for a
+    /// setting that does not change every run ([`Setting::matters`]); `None` for one
+    /// that does.
+    pub fn used_by(self) -> Option<&'static str> {
+        match self {
+            Setting::LeakySlope => Some("runs whose act is leaky-relu"),
+            Setting::MaxoutPieces => Some("runs whose act is maxout"),
+            Setting::Steps => Some("runs counted in steps (epochs off)"),
+            Setting::Epochs => Some("runs counted in epochs"),
+            Setting::Dropout => Some("runs with hidden layers (depth 2 or more)"),
+            Setting::TestCsv => Some("runs whose dataset is a csv: file"),
+            _ => None,
+        }
+    }
+
+    /// Whether this setting changes any of `configs` ([`Setting::matters`]).
+    pub fn changes_any<'a>(self, configs: impl IntoIterator<Item = &'a TrainConfig>) -> bool {
+        configs.into_iter().any(|c| self.matters(c))
     }
 }
 
@@ -509,6 +535,39 @@ mod tests {
         assert_eq!(Value::Depth(11).hparam(), HParamValue::Num(11.0));
         assert_eq!(Value::Batch(None).hparam(), HParamValue::Str("full".into()));
         assert_eq!(Value::Batch(Some(4)).hparam(), HParamValue::Str("4".into()));
+    }
+
+    #[test]
+    fn a_setting_that_does_not_change_every_run_says_which_it_changes() {
+        // Every activation, each dataset kind, runs counted in steps and in epochs, with
+        // and without hidden layers: a setting that some of them do not use says which
+        // runs use it; one that all use says nothing.
+        let mut configs = Vec::new();
+        for act in ActivationKind::ALL {
+            for dataset in [DatasetSpec::Xor, DatasetSpec::Csv("x.csv".into())] {
+                for epochs in [None, Some(2)] {
+                    for depth in [11, 1] {
+                        let mut config = TrainConfig::lesson("unused");
+                        Value::Act(act).apply(&mut config);
+                        Value::Dataset(dataset.clone()).apply(&mut config);
+                        Value::Epochs(epochs).apply(&mut config);
+                        Value::Depth(depth).apply(&mut config);
+                        configs.push(config);
+                    }
+                }
+            }
+        }
+        for setting in Setting::ALL {
+            let everywhere = configs.iter().all(|c| setting.matters(c));
+            assert_eq!(setting.used_by().is_none(), everywhere, "{setting}");
+            assert!(setting.changes_any(&configs), "{setting}");
+        }
+        let sigmoid = TrainConfig::lesson("unused");
+        assert!(!Setting::LeakySlope.changes_any([&sigmoid]));
+        assert_eq!(
+            Setting::LeakySlope.used_by(),
+            Some("runs whose act is leaky-relu")
+        );
     }
 
     #[test]

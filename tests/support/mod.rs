@@ -134,6 +134,8 @@ pub struct FileContents {
     pub events: usize,
     /// Each scalar tag's steps, in file order.
     pub scalars: BTreeMap<String, Vec<i64>>,
+    /// Each image tag's steps, in file order.
+    pub images: BTreeMap<String, Vec<i64>>,
     /// Each hparams session-end status found.
     pub session_end: Vec<Status>,
     /// Each run result the trainer recorded at its end, with its step.
@@ -186,6 +188,13 @@ pub fn read_file(path: &Path) -> FileContents {
                     if is_scalar {
                         contents
                             .scalars
+                            .entry(value.tag.clone())
+                            .or_default()
+                            .push(ev.step);
+                    }
+                    if let Some(summary::value::Value::Image(_)) = value.value {
+                        contents
+                            .images
                             .entry(value.tag.clone())
                             .or_default()
                             .push(ev.step);

@@ -525,3 +525,119 @@ fn add_png_writes_what_add_image_writes() {
     assert!(from_png[0].1.metadata.is_some());
     assert!(from_png[1].1.metadata.is_none());
 }
+
+fn nan_clock() -> f64 {
+    f64::NAN
+}
+
+fn infinite_clock() -> f64 {
+    f64::INFINITY
+}
+
+fn minus_infinite_clock() -> f64 {
+    f64::NEG_INFINITY
+}
+
+/// Every adder there is, on top of [`every_call`]'s.
+fn every_other_adder(w: &mut SummaryWriter) {
+    w.add_scalars_at_step(&[("cost", 0.5), ("accuracy", 1.0)], 5)
+        .unwrap();
+    let png = crate::summary::image::encode("p", &[9, 8, 7], 1, 1).unwrap();
+    w.add_png("p", &png, 5).unwrap();
+    let spec = crate::summary::hparams::ExperimentSpec {
+        hparams: vec![crate::summary::hparams::HParamSpec {
+            name: "lr".into(),
+            domain: crate::summary::hparams::HParamDomain::Interval { min: 0.0, max: 1.0 },
+            differs: true,
+        }],
+        metrics: vec!["cost".into()],
+    };
+    w.add_hparams_experiment(&spec).unwrap();
+    w.add_hparams_start(&[("lr", HParamValue::Num(0.5))], Some("g"))
+        .unwrap();
+    w.add_hparams_end(crate::proto::hparams::Status::Success)
+        .unwrap();
+    let layout = super::super::layout::multiline("c", &[("t", vec!["loss".into()])]);
+    w.add_custom_scalars(&layout).unwrap();
+    w.write_event(Event {
+        wall_time: f64::NAN,
+        step: 6,
+        ..Default::default()
+    })
+    .unwrap();
+}
+
+/// The times inside an hparams record (created, started, ended), if `e` is one.
+fn hparams_times(e: &Event) -> Vec<f64> {
+    use crate::proto::hparams::{h_params_plugin_data::Data, HParamsPluginData};
+    let Some(event::What::Summary(s)) = &e.what else {
+        return Vec::new();
+    };
+    s.value
+        .iter()
+        .filter_map(|v| v.metadata.as_ref()?.plugin_data.as_ref())
+        .filter(|p| p.plugin_name == "hparams")
+        .filter_map(|p| HParamsPluginData::decode(p.content.as_slice()).ok()?.data)
+        .map(|data| match data {
+            Data::Experiment(x) => x.time_created_secs,
+            Data::SessionStartInfo(x) => x.start_time_secs,
+            Data::SessionEndInfo(x) => x.end_time_secs,
+        })
+        .collect()
+}
+
+#[test]
+fn a_clock_that_is_not_finite_stamps_zero_through_every_adder() {
+    // The bytes of NaN and of both infinities as an f64 (little-endian), as they would
+    // appear in a record's `wall_time` field.
+    let bad: Vec<[u8; 8]> = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY]
+        .iter()
+        .map(|x| x.to_le_bytes())
+        .collect();
+    for clock in [nan_clock, infinite_clock, minus_infinite_clock] {
+        for non_blocking in [false, true] {
+            let label = format!("clock {} non_blocking {non_blocking}", clock());
+            let dir = tempfile::tempdir().unwrap();
+            let options = WriterOptions {
+                non_blocking,
+                wall_clock: Some(clock),
+                ..Default::default()
+            };
+            let mut w = SummaryWriter::with_options(dir.path(), options).unwrap();
+            every_call(&mut w);
+            every_other_adder(&mut w);
+            w.close().unwrap();
+            let files = walk(dir.path());
+            assert_eq!(
+                files.len(),
+                3,
+                "{label}: the run and two add_scalars sub-runs"
+            );
+            let mut events = 0;
+            let mut hparams = 0;
+            for file in &files {
+                let bytes = std::fs::read(file).unwrap();
+                for pattern in &bad {
+                    assert!(
+                        !bytes.windows(8).any(|w| w == pattern),
+                        "{label}: {} holds a non-finite f64",
+                        file.display()
+                    );
+                }
+                for e in read_events(file) {
+                    assert_eq!(e.wall_time.to_bits(), 0, "{label}: {e:?}");
+                    for time in hparams_times(&e) {
+                        assert_eq!(time.to_bits(), 0, "{label}: {e:?}");
+                        hparams += 1;
+                    }
+                    events += 1;
+                }
+            }
+            // Every adder wrote something: 2000 + 2 scalars, 8 histograms, images,
+            // texts and add_scalars pairs, the rest once.
+            assert!(events > 2000, "{label}: {events}");
+            // add_hparams (experiment + start), experiment, start, end.
+            assert_eq!(hparams, 5, "{label}");
+        }
+    }
+}
