@@ -95,10 +95,13 @@ pub fn load_data(config: &TrainConfig) -> Result<data::Split, data::Error> {
     data::load_with_test_csv(&config.dataset, config.test_csv.as_deref(), config.seed)
 }
 
-/// Datasets already loaded, by what names them (and the seed, for generated sets).
+/// What names a run's data: the dataset, its test CSV, and the seed for generated sets.
+type DataKey = (String, Option<PathBuf>, Option<u64>);
+
+/// Datasets already loaded, by what names them.
 #[derive(Default)]
 struct DataCache {
-    loaded: Mutex<HashMap<(String, Option<PathBuf>, Option<u64>), Arc<data::Split>>>,
+    loaded: Mutex<HashMap<DataKey, Arc<data::Split>>>,
 }
 
 impl DataCache {
