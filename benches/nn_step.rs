@@ -5,6 +5,10 @@
 //! three rounds of 0.7 s after a warm-up round, and the best round is reported, per
 //! wall-clock second and (on Linux) per second of this thread's CPU time, which is
 //! steadier on a machine shared with other work.
+//!
+//! Then the crossover behind [`Path::choose`]: the same depth-11 ReLU step on the lanes
+//! path and on the dense path (one thread), for growing widths and two batch sizes, in
+//! steps per CPU second (three rounds of 0.15 s, best), and the path the rule picks.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -12,7 +16,7 @@ use std::time::{Duration, Instant};
 use ndarray::{array, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use tbtrain::nn::{Activation, Init, Mlp, MlpConfig, Optimizer, OptimizerKind, Workspace};
+use tbtrain::nn::{Activation, Init, Mlp, MlpConfig, Optimizer, OptimizerKind, Path, Workspace};
 
 const DEPTH: usize = 11;
 const WIDTH: usize = 5;
@@ -89,18 +93,23 @@ fn thread_cpu_ns() -> Option<u64> {
 
 /// Steps per wall-clock second and per CPU second of `step`, each the best of three
 /// timed rounds after a warm-up round.
-fn rate(mut step: impl FnMut() -> f32) -> (f64, Option<f64>) {
+fn rate(step: impl FnMut() -> f32) -> (f64, Option<f64>) {
+    rate_for(ROUND, 1000, step)
+}
+
+/// [`rate`] with rounds of `round_time`, looking at the clock every `chunk` steps.
+fn rate_for(round_time: Duration, chunk: u64, mut step: impl FnMut() -> f32) -> (f64, Option<f64>) {
     let mut best_wall = 0.0f64;
     let mut best_cpu: Option<f64> = None;
     for round in 0..4 {
         let cpu_start = thread_cpu_ns();
         let start = Instant::now();
         let mut steps = 0u64;
-        while start.elapsed() < ROUND {
-            for _ in 0..1000 {
+        while start.elapsed() < round_time {
+            for _ in 0..chunk {
                 black_box(step());
             }
-            steps += 1000;
+            steps += chunk;
         }
         let wall = start.elapsed().as_secs_f64();
         let cpu = cpu_start
@@ -133,6 +142,7 @@ fn main() {
             depth: DEPTH,
             hidden,
             init: Init::Uniform,
+            classes: 2,
         };
         let start = Mlp::new(&config, &mut ChaCha8Rng::seed_from_u64(1)).expect("valid config");
 
@@ -185,6 +195,51 @@ fn main() {
                 1e9 / ours,
                 theirs,
                 ours / theirs
+            );
+        }
+    }
+    if profile_steps.is_none() {
+        crossover();
+    }
+}
+
+/// Steps per CPU second on each path for growing widths: where [`Path::choose`]'s
+/// threshold comes from.
+fn crossover() {
+    println!(
+        "\npaths, depth 11 ReLU, SGD, one thread: steps per CPU second (lanes | dense), \
+         the rule's choice"
+    );
+    for batch in [4, 16, 50, 100, 200] {
+        let x = Array2::from_shape_fn((batch, 2), |(i, j)| ((i * 3 + j) % 5) as f32 * 0.25);
+        let y = Array1::from_shape_fn(batch, |i| (i % 2) as f32);
+        for width in [5, 8, 12, 16, 24] {
+            let config = MlpConfig {
+                inputs: 2,
+                width,
+                depth: DEPTH,
+                hidden: Activation::Relu,
+                init: Init::He,
+                classes: 2,
+            };
+            let start = Mlp::new(&config, &mut ChaCha8Rng::seed_from_u64(1)).expect("valid");
+            let rates = [Path::Lanes, Path::Dense].map(|path| {
+                let mut mlp = start.clone();
+                let mut opt = Optimizer::new(OptimizerKind::Sgd, &mlp);
+                let mut ws = Workspace::with_path(&mlp, batch, path).expect("batch");
+                ws.set_threads(1).expect("one thread");
+                let r = rate_for(Duration::from_millis(150), 10, || {
+                    ws.step(&mut mlp, &mut opt, x.view(), y.view(), 0.01)
+                        .expect("shapes fit")
+                });
+                r.1.unwrap_or(r.0)
+            });
+            println!(
+                "batch {batch:>3} width {width:>2}: {:>9.0} | {:>9.0}  ({:.2}x)  rule: {:?}",
+                rates[0],
+                rates[1],
+                rates[0] / rates[1],
+                Path::choose(&start, batch)
             );
         }
     }

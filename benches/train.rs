@@ -190,6 +190,7 @@ fn image_parts() {
             depth: 11,
             hidden: tbtrain::nn::Activation::Sigmoid,
             init: tbtrain::nn::Init::Uniform,
+            classes: 2,
         },
         &mut ChaCha8Rng::seed_from_u64(1),
     )
@@ -275,6 +276,7 @@ fn main() {
         depth: 11,
         hidden: tbtrain::nn::Activation::Sigmoid,
         init: tbtrain::nn::Init::Uniform,
+        classes: 2,
     };
     let bare = time_rounds(|| {
         let mut mlp = Mlp::new(&config, &mut ChaCha8Rng::seed_from_u64(1)).expect("mlp");

@@ -55,6 +55,8 @@ pub trait Float:
     fn max(self, other: Self) -> Self;
     /// Whether the value is neither infinite nor NaN.
     fn is_finite(self) -> bool;
+    /// Whether the value is NaN.
+    fn is_nan(self) -> bool;
     /// The logistic function `1 / (1 + e^-self)`; for `f32` through [`exp_f32`].
     fn sigmoid(self) -> Self;
     /// `ln(1 + e^-|self|)`, the tail of the stable cross-entropy; for `f32` through
@@ -98,6 +100,10 @@ macro_rules! float_common {
         #[inline(always)]
         fn is_finite(self) -> bool {
             self.is_finite()
+        }
+        #[inline(always)]
+        fn is_nan(self) -> bool {
+            self.is_nan()
         }
     };
 }

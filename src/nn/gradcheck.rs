@@ -1,39 +1,71 @@
 //! How we know the backward pass is right: every back-propagated gradient of random `f64`
-//! networks, for every activation and depths 1 to 12, against central finite differences
-//! of the cost. Tests only.
+//! networks, for every activation and depths 1 to 12, on both paths, with two classes
+//! (sigmoid) and more (softmax), and with dropout under a fixed mask, against central
+//! finite differences of the cost. Tests only.
 
 use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::activation::ALL_FOR_TESTS;
-use super::{Activation, Init, Mlp, MlpConfig, Optimizer, OptimizerKind, Workspace};
+use super::{Activation, Init, Mlp, MlpConfig, Optimizer, OptimizerKind, Path, Workspace};
 
-/// A random f64 network with random biases (so no ReLU sits on its kink) and a random
-/// batch of `batch` examples (5 and 9 are not multiples of LANES: the padding is used).
-fn random_case(
+/// One gradient check: a random network and batch.
+#[derive(Debug, Clone, Copy)]
+struct Case {
     act: Activation,
     depth: usize,
     width: usize,
+    /// 5 and 9 are not multiples of LANES: the lanes path's padding is used.
     batch: usize,
     seed: u64,
-) -> (Mlp<f64>, Array2<f64>, Array1<f64>) {
+    classes: usize,
+    path: Path,
+    /// Dropout's rate (0: none), its mask drawn by the step and then held fixed.
+    dropout: f32,
+}
+
+impl Case {
+    fn new(act: Activation, depth: usize, width: usize, batch: usize, seed: u64) -> Self {
+        Case {
+            act,
+            depth,
+            width,
+            batch,
+            seed,
+            classes: 2,
+            path: Path::Lanes,
+            dropout: 0.0,
+        }
+    }
+}
+
+/// A random f64 network with random biases (so no ReLU sits on its kink) and a random
+/// batch of `batch` examples, labelled with classes in turn.
+fn random_case(case: Case) -> (Mlp<f64>, Array2<f64>, Array1<f64>) {
     let cfg = MlpConfig {
         inputs: 3,
-        width,
-        depth,
-        hidden: act,
+        width: case.width,
+        depth: case.depth,
+        hidden: case.act,
         init: Init::Xavier,
+        classes: case.classes,
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = ChaCha8Rng::seed_from_u64(case.seed);
     let mut mlp = Mlp::new(&cfg, &mut rng).unwrap().cast::<f64>();
     for layer in &mut mlp.layers {
         for b in &mut layer.biases {
             *b = rng.random_range(-0.5..0.5);
         }
     }
-    let x = Array2::from_shape_simple_fn((batch, 3), || rng.random_range(-1.5..1.5));
-    let y = Array1::from_shape_fn(batch, |b| [0.0, 1.0, 1.0, 0.0, 1.0][b % 5]);
+    let x = Array2::from_shape_simple_fn((case.batch, 3), || rng.random_range(-1.5..1.5));
+    let y = Array1::from_shape_fn(case.batch, |b| {
+        if case.classes == 2 {
+            [0.0, 1.0, 1.0, 0.0, 1.0][b % 5]
+        } else {
+            ((b * 3 + 1) % case.classes) as f64
+        }
+    });
     (mlp, x, y)
 }
 
@@ -98,15 +130,10 @@ fn backprop(
 /// which matters only for the vanished gradients of deep sigmoid nets.
 /// Returns (worst relative error where the relative term dominates, how many
 /// gradients that was, gradients in all).
-fn gradient_check(
-    act: Activation,
-    depth: usize,
-    width: usize,
-    batch: usize,
-    seed: u64,
-) -> (f64, usize, usize) {
-    let (mut mlp, x, y) = random_case(act, depth, width, batch, seed);
-    let mut ws = Workspace::new(&mlp, batch).unwrap();
+fn gradient_check(case: Case) -> (f64, usize, usize) {
+    let (mut mlp, x, y) = random_case(case);
+    let mut ws = Workspace::with_path(&mlp, case.batch, case.path).unwrap();
+    ws.set_dropout(case.dropout, case.seed).unwrap();
     let analytic = backprop(&mut mlp, &mut ws, &x, &y);
     let base_kinks = kinks(&ws, &mlp);
     let (mut worst, mut relative, mut total) = (0.0f64, 0, 0);
@@ -115,7 +142,8 @@ fn gradient_check(
             let mut cost_at = |delta: f64| -> (f64, bool) {
                 let saved = *param(&mut mlp, k, p);
                 *param(&mut mlp, k, p) = saved + delta;
-                let c = ws.forward(&mlp, x.view(), y.view()).unwrap();
+                // The cost under the step's dropout masks (none without dropout).
+                let c = ws.forward_reusing_masks(&mlp, x.view(), y.view()).unwrap();
                 *param(&mut mlp, k, p) = saved;
                 (c, kinks(&ws, &mlp) == base_kinks)
             };
@@ -131,7 +159,7 @@ fn gradient_check(
                 smooth.then(|| ((c[0] - 8.0 * c[1] + 8.0 * c[2] - c[3]) / (12.0 * h), h))
             });
             let Some((numeric, h)) = found else {
-                panic!("{act} depth {depth}: layer {k} parameter {p} sits on a kink");
+                panic!("{case:?}: layer {k} parameter {p} sits on a kink");
             };
             // Rounding noise of the difference: ~1e-16 * 11 / (12 h); allow 10 times.
             let noise = 1e-15 / h;
@@ -139,7 +167,7 @@ fn gradient_check(
             let error = (a - numeric).abs();
             assert!(
                 error <= 1e-6 * scale + noise,
-                "{act} depth {depth}: layer {k} parameter {p}: {a:e} vs {numeric:e}"
+                "{case:?}: layer {k} parameter {p}: {a:e} vs {numeric:e}"
             );
             if a == 0.0 {
                 continue; // a genuinely zero gradient (a dead ReLU unit, a losing piece)
@@ -154,16 +182,71 @@ fn gradient_check(
     (worst, relative, total)
 }
 
+/// Runs the check and asserts that most gradients were well above the noise (so that
+/// the relative comparison, not the noise allowance, decided), with `worst` below `bound`.
+fn check(case: Case, bound: f64) {
+    let (worst, relative, total) = gradient_check(case);
+    assert!(
+        relative * 2 > total,
+        "{case:?}: {relative}/{total} (worst {worst:.2e})"
+    );
+    assert!(worst < bound, "{case:?}: {worst:e}");
+}
+
 #[test]
 fn gradients_match_finite_differences_for_every_activation_and_depth() {
-    for act in ALL_FOR_TESTS {
-        for depth in 1..=12 {
-            let (worst, relative, total) = gradient_check(act, depth, 4, 5, 100 + depth as u64);
-            // Most gradients are well above the noise, even at depth 12.
-            assert!(
-                relative * 2 > total,
-                "{act} depth {depth}: {relative}/{total} (worst {worst:.2e})"
-            );
+    for path in [Path::Lanes, Path::Dense] {
+        for act in ALL_FOR_TESTS {
+            for depth in 1..=12 {
+                let case = Case::new(act, depth, 4, 5, 100 + depth as u64);
+                // Even at depth 12 most gradients are well above the noise.
+                check(Case { path, ..case }, 2e-6);
+            }
+        }
+    }
+}
+
+#[test]
+fn softmax_cross_entropy_gradients_match_on_both_paths() {
+    for path in [Path::Lanes, Path::Dense] {
+        for act in ALL_FOR_TESTS {
+            for (depth, classes) in [(1, 3), (2, 10), (4, 5)] {
+                let case = Case::new(act, depth, 6, 9, 40 + depth as u64);
+                check(
+                    Case {
+                        path,
+                        classes,
+                        ..case
+                    },
+                    1e-6,
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn dropout_gradients_match_under_a_fixed_mask() {
+    // The step draws the masks; the finite differences evaluate the cost under the same
+    // masks. Rate 0.5 drops about half the units, so some gradients are exactly zero.
+    for path in [Path::Lanes, Path::Dense] {
+        for act in [
+            Activation::Sigmoid,
+            Activation::Relu,
+            Activation::Maxout { pieces: 2 },
+        ] {
+            for (depth, classes) in [(2, 2), (3, 4), (5, 10)] {
+                let case = Case::new(act, depth, 8, 9, 60 + depth as u64);
+                check(
+                    Case {
+                        path,
+                        classes,
+                        dropout: 0.5,
+                        ..case
+                    },
+                    1e-6,
+                );
+            }
         }
     }
 }
@@ -177,14 +260,17 @@ fn gradients_match_for_wide_layers_and_long_batches() {
         Activation::Tanh,
         Activation::Maxout { pieces: 2 },
     ];
-    for act in acts {
-        for depth in [1, 2, 4] {
-            let (worst, relative, total) = gradient_check(act, depth, 19, 9, 7);
-            assert!(
-                relative * 2 > total,
-                "{act} depth {depth}: {relative}/{total}"
-            );
-            assert!(worst < 1e-6, "{act} depth {depth}: {worst:e}");
+    for path in [Path::Lanes, Path::Dense] {
+        for act in acts {
+            for depth in [1, 2, 4] {
+                check(
+                    Case {
+                        path,
+                        ..Case::new(act, depth, 19, 9, 7)
+                    },
+                    1e-6,
+                );
+            }
         }
     }
 }
@@ -192,7 +278,7 @@ fn gradients_match_for_wide_layers_and_long_batches() {
 #[test]
 fn only_the_winning_maxout_piece_gets_a_gradient() {
     let act = Activation::Maxout { pieces: 3 };
-    let (mut mlp, x, y) = random_case(act, 3, 4, 5, 11);
+    let (mut mlp, x, y) = random_case(Case::new(act, 3, 4, 5, 11));
     let mut ws = Workspace::new(&mlp, 5).unwrap();
     backprop(&mut mlp, &mut ws, &x, &y);
     for k in 0..2 {

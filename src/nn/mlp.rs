@@ -1,8 +1,10 @@
 //! The multilayer perceptron: its shape, its parameters, and an allocating `predict`.
 //!
 //! Layer `k` computes `act(matmul(L, W) + b)` with `W` stored `[fan_in, columns]`
-//! row-major, exactly TensorFlow's `matmul(L, W)`. Hidden layers share one activation;
-//! the last layer has one sigmoid unit, the probability of class 1. A maxout layer of
+//! row-major, exactly TensorFlow's `matmul(L, W)`. Hidden layers share one activation.
+//! The last layer is the classifier: for two classes one sigmoid unit, the probability
+//! of class 1 (the lesson's); for `K >= 3` classes `K` softmax units, the probability of
+//! each class (TensorFlow's logits `matmul(L, W) + b`, then `softmax`). A maxout layer of
 //! `units` units with `pieces` pieces has `units * pieces` columns, unit-major: column
 //! `j * pieces + p` is piece `p` of unit `j` (TensorFlow's maxout: reshape the columns
 //! to `[units, pieces]` and take the max over the last axis). Training lives in
@@ -28,14 +30,18 @@ pub struct MlpConfig {
     /// Weight layers: 11 means 10 hidden layers of `width` units, then the output unit;
     /// 1 means inputs straight to the output.
     pub depth: usize,
-    /// The hidden layers' activation (the output is always sigmoid).
+    /// The hidden layers' activation (any but softmax).
     pub hidden: Activation,
     /// How weights are drawn.
     pub init: Init,
+    /// Classes the network tells apart, at least 2: 2 ends in one sigmoid unit (the
+    /// lesson's), `K >= 3` in `K` softmax units.
+    pub classes: usize,
 }
 
 impl MlpConfig {
-    /// Checks that every size is at least 1 and the activation's parameters are valid.
+    /// Checks that every size is at least 1, there are at least two classes, and the
+    /// hidden activation is valid (its parameters, and not softmax).
     pub fn validate(&self) -> Result<(), Error> {
         for (field, value) in [
             ("inputs", self.inputs),
@@ -46,7 +52,25 @@ impl MlpConfig {
                 return Err(Error::ZeroSize { field });
             }
         }
+        if self.classes < 2 {
+            return Err(Error::Classes {
+                classes: self.classes,
+            });
+        }
+        if self.hidden == Activation::Softmax {
+            return Err(Error::SoftmaxHidden);
+        }
         self.hidden.checked().map(|_| ())
+    }
+
+    /// The output layer's units and activation: one sigmoid unit for two classes, else
+    /// one softmax unit per class.
+    pub fn output(&self) -> (usize, Activation) {
+        if self.classes == 2 {
+            (1, Activation::Sigmoid)
+        } else {
+            (self.classes, Activation::Softmax)
+        }
     }
 }
 
@@ -147,7 +171,8 @@ impl<F: Float> Layer<F> {
     }
 }
 
-/// A multilayer perceptron ending in one sigmoid unit; at least one layer.
+/// A multilayer perceptron ending in one sigmoid unit or `K >= 3` softmax units; at
+/// least one layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mlp<F = f32> {
     pub(crate) layers: Vec<Layer<F>>,
@@ -162,7 +187,7 @@ impl Mlp<f32> {
         for k in 0..config.depth {
             let last = k + 1 == config.depth;
             let (units, activation) = if last {
-                (1, Activation::Sigmoid)
+                config.output()
             } else {
                 (config.width, config.hidden)
             };
@@ -182,16 +207,25 @@ impl Mlp<f32> {
 
 impl<F: Float> Mlp<F> {
     /// A network from explicit layers; each layer's `fan_in` must be the previous one's
-    /// `fan_out`, and the last layer must have one sigmoid unit.
+    /// `fan_out`, the last layer must be one sigmoid unit or at least three softmax
+    /// units, and no other layer may be softmax.
     pub fn from_layers(layers: Vec<Layer<F>>) -> Result<Self, Error> {
-        let Some(last) = layers.last() else {
+        let Some((last, hidden)) = layers.split_last() else {
             return Err(Error::ZeroSize { field: "depth" });
         };
-        if last.units != 1 || last.activation != Activation::Sigmoid {
+        let output = match last.activation {
+            Activation::Sigmoid => last.units == 1,
+            Activation::Softmax => last.units >= 3,
+            _ => false,
+        };
+        if !output {
             return Err(Error::OutputLayer {
                 units: last.units,
                 activation: last.activation.kind(),
             });
+        }
+        if hidden.iter().any(|l| l.activation == Activation::Softmax) {
+            return Err(Error::SoftmaxHidden);
         }
         for (k, pair) in layers.windows(2).enumerate() {
             if let [before, after] = pair {
@@ -224,6 +258,16 @@ impl<F: Float> Mlp<F> {
         self.layers[0].fan_in
     }
 
+    /// Classes told apart: 2 for one sigmoid output unit, else the softmax units.
+    pub fn classes(&self) -> usize {
+        self.output_layer().units.max(2)
+    }
+
+    /// The last layer (a network has at least one).
+    pub(crate) fn output_layer(&self) -> &Layer<F> {
+        &self.layers[self.layers.len() - 1]
+    }
+
     /// All layers, input side first (index 0 is the lesson's `layer1`).
     pub fn layers(&self) -> &[Layer<F>] {
         &self.layers
@@ -242,15 +286,32 @@ impl<F: Float> Mlp<F> {
             .sum()
     }
 
-    /// The sigmoid output for each row of `x` (`[n, inputs]`), through a workspace made
-    /// for `n` rows; allocates, for plots and final printouts.
+    /// [`Workspace::output`] for each row of `x` (`[n, inputs]`): for two classes the
+    /// probability of class 1, else that of the predicted class. Through a workspace
+    /// made for `n` rows; allocates, for plots and final printouts.
     pub fn predict(&self, x: ArrayView2<'_, F>) -> Result<Array1<F>, Error> {
         if x.nrows() == 0 && x.ncols() == self.inputs() {
             return Ok(Array1::from_vec(Vec::new()));
         }
-        let mut ws = Workspace::new(self, x.nrows())?;
+        let mut ws = Workspace::for_inference(self, x.nrows())?;
         ws.predict(self, x)?;
         Ok(ws.output().to_owned())
+    }
+
+    /// Each row's predicted class and its class probabilities (`[n, K]`, or `[n, 1]`
+    /// holding class 1's for two classes), as [`Workspace::predicted_classes`] and
+    /// [`Workspace::probabilities`]; allocates.
+    pub fn classify(&self, x: ArrayView2<'_, F>) -> Result<(Vec<usize>, Array2<F>), Error> {
+        let columns = self.output_layer().units;
+        if x.nrows() == 0 && x.ncols() == self.inputs() {
+            return Ok((Vec::new(), Array2::from_elem((0, columns), F::ZERO)));
+        }
+        let mut ws = Workspace::for_inference(self, x.nrows())?;
+        ws.predict(self, x)?;
+        Ok((
+            ws.predicted_classes().to_vec(),
+            ws.probabilities().to_owned(),
+        ))
     }
 }
 
@@ -268,6 +329,7 @@ mod tests {
             depth,
             hidden: Activation::Sigmoid,
             init: Init::Uniform,
+            classes: 2,
         }
     }
 
@@ -390,7 +452,32 @@ mod tests {
         );
         assert_eq!(
             Mlp::from_layers(vec![l1.clone()]).unwrap_err().to_string(),
-            "the last layer must be one sigmoid unit, found 2 relu units"
+            "the last layer must be one sigmoid unit or at least 3 softmax units, \
+             found 2 relu units"
+        );
+        let softmax = |units: usize| {
+            let w = Array2::<f64>::zeros((2, units));
+            Layer::new(w, Array1::zeros(units), Activation::Softmax).unwrap()
+        };
+        assert_eq!(
+            Mlp::from_layers(vec![l1.clone(), softmax(2)]),
+            Err(Error::OutputLayer {
+                units: 2,
+                activation: crate::nn::ActivationKind::Softmax
+            })
+        );
+        let ten = Mlp::from_layers(vec![l1.clone(), softmax(3)]).unwrap();
+        assert_eq!(ten.classes(), 3);
+        let hidden_softmax =
+            Layer::new(Array2::zeros((2, 3)), Array1::zeros(3), Activation::Softmax);
+        let top = Layer::new(
+            array![[1.0f64], [1.0], [1.0]],
+            array![0.0],
+            Activation::Sigmoid,
+        );
+        assert_eq!(
+            Mlp::from_layers(vec![hidden_softmax.unwrap(), top.unwrap()]),
+            Err(Error::SoftmaxHidden)
         );
         assert_eq!(
             Layer::new(array![[1.0f64, 2.0]], array![0.0], Activation::Relu)
@@ -426,6 +513,79 @@ mod tests {
             }
         );
         assert_eq!(mlp.predict(Array2::zeros((0, 2)).view()).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn ten_classes_end_in_ten_softmax_units() {
+        let cfg = MlpConfig {
+            inputs: 784,
+            width: 256,
+            depth: 3,
+            hidden: Activation::Relu,
+            init: Init::Normal,
+            classes: 10,
+        };
+        let mlp = Mlp::new(&cfg, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+        assert_eq!(mlp.classes(), 10);
+        let out = mlp.layer(2).unwrap();
+        assert_eq!((out.fan_in(), out.fan_out()), (256, 10));
+        assert_eq!(out.activation(), Activation::Softmax);
+        assert_eq!(mlp.parameter_count(), 785 * 256 + 257 * 256 + 257 * 10);
+        // N(0, 1) draws the biases too.
+        assert!(mlp.layer(0).unwrap().biases().iter().any(|&b| b != 0.0));
+        assert_eq!(
+            Mlp::new(&config(2), &mut ChaCha8Rng::seed_from_u64(0))
+                .unwrap()
+                .classes(),
+            2
+        );
+        for (classes, err) in [
+            (0, Error::Classes { classes: 0 }),
+            (1, Error::Classes { classes: 1 }),
+        ] {
+            let cfg = MlpConfig { classes, ..cfg };
+            assert_eq!(Mlp::new(&cfg, &mut ChaCha8Rng::seed_from_u64(0)), Err(err));
+        }
+        assert_eq!(
+            Error::Classes { classes: 1 }.to_string(),
+            "a classifier needs at least 2 classes, got 1"
+        );
+        let cfg = MlpConfig {
+            hidden: Activation::Softmax,
+            ..cfg
+        };
+        assert_eq!(cfg.validate(), Err(Error::SoftmaxHidden));
+    }
+
+    /// Seed 0's first four weights and the last layer's weights and bias of a 2-5-5-1
+    /// uniform net, drawn by the code before networks had classes.
+    const LESSON_BITS: [u32; 10] = [
+        0x3e9e_68e8,
+        0x3ed6_17d8,
+        0x3eeb_6300,
+        0xbd8b_95c0,
+        0xbe0d_ae00,
+        0x3e9e_f9e8,
+        0x3e51_7760,
+        0x3e0d_49b0,
+        0x3f46_c18c,
+        0,
+    ];
+
+    #[test]
+    fn two_classes_draw_the_lessons_weights_bit_for_bit() {
+        // Literal values drawn before networks had classes: a two-class net must keep
+        // every bit (the lesson's seeds are chosen by what they draw).
+        let mlp = Mlp::new(&config(3), &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+        let bits: Vec<u32> = mlp
+            .layers()
+            .iter()
+            .flat_map(|l| l.weights.iter().chain(&l.biases))
+            .map(|v| v.to_bits())
+            .collect();
+        assert_eq!(bits.len(), 15 + 30 + 6);
+        assert_eq!(&bits[..4], &LESSON_BITS[..4]);
+        assert_eq!(&bits[bits.len() - 6..], &LESSON_BITS[4..]);
     }
 
     #[test]

@@ -2,27 +2,40 @@
 //! files, logging or command lines.
 //!
 //! Read it in this order; each file does one job:
-//! - [`activation`]: what a hidden unit does with its pre-activation, each function beside
-//!   its derivative ([`ActivationKind`] names them, [`Activation`] carries parameters).
-//! - [`layer`](mod@layer): one layer's `z = x W + b` and, beside it, its backward pass.
-//! - [`loss`]: binary cross-entropy on the sigmoid output, and where backpropagation starts.
+//! - [`activation`]: what a unit does with its pre-activation, each function beside its
+//!   derivative ([`ActivationKind`] names them, [`Activation`] carries parameters), and
+//!   how a whole layer's buffers are walked.
+//! - [`layer`](mod@layer): one layer's buffers, `z = x W + b` and its backward pass, the
+//!   part both paths share (the activation, dropout).
+//! - [`lanes`] and [`dense`]: the two paths' products, each layer's forward beside its
+//!   backward: lane vectors of four examples for the lesson's tiny nets, matrix products
+//!   ([`matmul`](mod@matmul), the `gemm` crate) over the whole batch for the others.
+//! - [`loss`]: cross-entropy from the logits (one sigmoid unit for two classes, softmax
+//!   for more), where backpropagation starts, and the predicted classes.
+//! - [`dropout`]: the rate and the seeded masks.
 //! - [`mlp`]: the parameters ([`MlpConfig`] for the shape, [`Init`] for the first draw).
 //! - [`workspace`]: the training step, forward then backward through every layer, in
-//!   buffers made once ([`Workspace`]), then the [`Optimizer`]'s update.
+//!   buffers made once ([`Workspace`]), on the path chosen by size ([`Path::choose`]),
+//!   then the [`Optimizer`]'s update.
 //!
 //! Shapes are checked when things are made ([`Mlp::new`], [`Workspace::new`]) and at the
-//! entry of a step; inside, nothing is checked again and nothing allocates.
+//! entry of a step; inside, nothing is checked again and nothing allocates, except inside
+//! the `gemm` crate's products on the dense path (see [`matmul`](mod@matmul)).
 //!
 //! Training runs in `f32`. The maths is generic over [`Float`] so that tests can run the
 //! same code in `f64` and compare gradients with finite differences.
 
 pub mod activation;
+pub mod dense;
+pub mod dropout;
 pub mod float;
 #[cfg(test)]
 mod gradcheck;
 pub mod init;
+pub mod lanes;
 pub mod layer;
 pub mod loss;
+pub mod matmul;
 pub mod mlp;
 pub mod optim;
 pub mod workspace;
@@ -34,7 +47,7 @@ pub use float::Float;
 pub use init::Init;
 pub use mlp::{Layer, Mlp, MlpConfig};
 pub use optim::{Optimizer, OptimizerKind};
-pub use workspace::Workspace;
+pub use workspace::{Path, Workspace, LANES_ANY_BATCH, LANES_MAX_WORK};
 
 /// What can go wrong when describing, building or feeding a network.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -76,12 +89,37 @@ pub enum Error {
         fan_in: usize,
         previous_units: usize,
     },
-    /// A last layer that is not a single sigmoid unit.
-    #[error("the last layer must be one sigmoid unit, found {units} {activation} units")]
+    /// A last layer that is neither one sigmoid unit nor three softmax units or more.
+    #[error(
+        "the last layer must be one sigmoid unit or at least 3 softmax units, \
+         found {units} {activation} units"
+    )]
     OutputLayer {
         units: usize,
         activation: ActivationKind,
     },
+    /// Softmax before the last layer, or asked for as the hidden activation.
+    #[error("softmax is only an output layer (of 3 classes or more), not a hidden activation")]
+    SoftmaxHidden,
+    /// Fewer than two classes.
+    #[error("a classifier needs at least 2 classes, got {classes}")]
+    Classes { classes: usize },
+    /// A label that is not a class index `0, 1, ..., classes - 1` (`index` is 0-based).
+    #[error("label {value} of example {index} is not a class: classes are 0 to {}", .classes - 1)]
+    Label {
+        index: usize,
+        value: f64,
+        classes: usize,
+    },
+    /// A dropout rate outside [0, 1).
+    #[error("the dropout rate must be at least 0 and below 1, got {rate}")]
+    DropoutRate { rate: f32 },
+    /// Zero threads for the matrix products.
+    #[error("the matrix products need at least 1 thread")]
+    Threads,
+    /// A training step on a workspace made for inference only.
+    #[error("this workspace was made for evaluation only: it has no gradient buffers")]
+    InferenceOnly,
     /// A workspace asked for a batch of zero examples.
     #[error("batch size must be at least 1")]
     EmptyBatch,
@@ -132,7 +170,7 @@ mod tests {
         );
         assert_eq!(
             "zeros".parse::<Init>().unwrap_err().to_string(),
-            "unknown initialisation `zeros`: choose one of uniform, xavier, he"
+            "unknown initialisation `zeros`: choose one of uniform, normal, xavier, he"
         );
         assert_eq!(
             "rmsprop".parse::<OptimizerKind>().unwrap_err().to_string(),
@@ -151,6 +189,11 @@ mod tests {
                 pieces: 2,
             },
             Error::EmptyBatch,
+            Error::SoftmaxHidden,
+            Error::Classes { classes: 1 },
+            Error::DropoutRate { rate: 1.0 },
+            Error::Threads,
+            Error::InferenceOnly,
         ];
         for err in errors {
             assert!(!err.to_string().contains("--"), "{err}");
@@ -162,6 +205,15 @@ mod tests {
         assert_eq!(
             Error::MaxoutPieces { pieces: 1 }.to_string(),
             "maxout needs at least 2 pieces per unit, got 1"
+        );
+        assert_eq!(
+            Error::Label {
+                index: 3,
+                value: 10.0,
+                classes: 10
+            }
+            .to_string(),
+            "label 10 of example 3 is not a class: classes are 0 to 9"
         );
     }
 }

@@ -8,7 +8,10 @@
 //!   `w -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)`
 //!
 //! Every slot is allocated in [`Optimizer::new`], shaped like the network's parameters
-//! (a maxout layer's pieces included); an update allocates nothing.
+//! (a maxout layer's pieces included); an update allocates nothing of its own. Given
+//! more than one thread, an update splits long parameter vectors over rayon's pool
+//! (Adam's square root and division per weight are a tenth of a large step); each value
+//! gets the same arithmetic either way, so the result is the same to the bit.
 
 use std::fmt;
 use std::str::FromStr;
@@ -168,12 +171,13 @@ impl<F: Float> Optimizer<F> {
     }
 
     /// One update of every layer from its gradients, after a [`check`](Self::check) of
-    /// `layers`' network.
+    /// `layers`' network, on up to `threads` threads.
     pub(crate) fn update<'g>(
         &mut self,
         layers: &mut [Layer<F>],
         grads: impl Iterator<Item = Grads<'g, F>>,
         lr: F,
+        threads: usize,
     ) where
         F: 'g,
     {
@@ -183,25 +187,96 @@ impl<F: Float> Optimizer<F> {
             self.beta2_power *= F::from_f64(ADAM_BETA2);
         }
         let (beta1_power, beta2_power) = (self.beta1_power, self.beta2_power);
+        let kind = self.kind;
+        // Adam's step size at step t.
+        let lr_t = match kind {
+            OptimizerKind::Adam => lr * (F::ONE - beta2_power).sqrt() / (F::ONE - beta1_power),
+            OptimizerKind::Sgd | OptimizerKind::Momentum => lr,
+        };
+        let apply = |part: Part<'_, F>| match kind {
+            OptimizerKind::Sgd => sgd(part.params, part.grads, lr_t),
+            OptimizerKind::Momentum => momentum(part.params, part.first, part.grads, lr_t),
+            OptimizerKind::Adam => adam(part.params, part.first, part.second, part.grads, lr_t),
+        };
         for ((layer, slots), g) in layers.iter_mut().zip(&mut self.slots).zip(grads) {
-            let (w, b) = (&mut layer.weights, &mut layer.biases);
-            match self.kind {
-                OptimizerKind::Sgd => {
-                    sgd(w, g.weights, lr);
-                    sgd(b, g.biases, lr);
-                }
-                OptimizerKind::Momentum => {
-                    momentum(w, &mut slots.first_w, g.weights, lr);
-                    momentum(b, &mut slots.first_b, g.biases, lr);
-                }
-                OptimizerKind::Adam => {
-                    let lr_t = lr * (F::ONE - beta2_power).sqrt() / (F::ONE - beta1_power);
-                    adam(w, &mut slots.first_w, &mut slots.second_w, g.weights, lr_t);
-                    adam(b, &mut slots.first_b, &mut slots.second_b, g.biases, lr_t);
-                }
-            }
+            let weights = Part {
+                params: &mut layer.weights,
+                first: &mut slots.first_w,
+                second: &mut slots.second_w,
+                grads: g.weights,
+            };
+            in_parallel(weights, threads, &apply);
+            let biases = Part {
+                params: &mut layer.biases,
+                first: &mut slots.first_b,
+                second: &mut slots.second_b,
+                grads: g.biases,
+            };
+            in_parallel(biases, threads, &apply);
         }
     }
+}
+
+/// Parameters with their slots (empty where the rule keeps none) and gradients.
+struct Part<'a, F> {
+    params: &'a mut [F],
+    first: &'a mut [F],
+    second: &'a mut [F],
+    grads: &'a [F],
+}
+
+impl<'a, F> Part<'a, F> {
+    /// The values before `mid` and from `mid` on (an empty slot stays empty).
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        fn cut<T>(v: &mut [T], mid: usize) -> (&mut [T], &mut [T]) {
+            let mid = mid.min(v.len());
+            v.split_at_mut(mid)
+        }
+        let (p0, p1) = cut(self.params, mid);
+        let (f0, f1) = cut(self.first, mid);
+        let (s0, s1) = cut(self.second, mid);
+        let (g0, g1) = self.grads.split_at(mid.min(self.grads.len()));
+        (
+            Part {
+                params: p0,
+                first: f0,
+                second: s0,
+                grads: g0,
+            },
+            Part {
+                params: p1,
+                first: f1,
+                second: s1,
+                grads: g1,
+            },
+        )
+    }
+}
+
+/// Parameters below this count are updated on one thread: splitting costs more.
+const PARALLEL_MIN: usize = 1 << 14;
+
+/// `apply` to `part`, split in halves over rayon's pool while there are threads to
+/// spare and the halves stay long.
+#[inline(always)]
+fn in_parallel<F: Float>(part: Part<'_, F>, threads: usize, apply: &(impl Fn(Part<'_, F>) + Sync)) {
+    if threads < 2 || part.params.len() < PARALLEL_MIN {
+        apply(part)
+    } else {
+        split(part, threads, apply)
+    }
+}
+
+/// [`in_parallel`] for a long part: its halves on rayon's pool.
+#[inline(never)]
+fn split<F: Float>(part: Part<'_, F>, threads: usize, apply: &(impl Fn(Part<'_, F>) + Sync)) {
+    let mid = part.params.len() / 2;
+    let (left, right) = part.split_at(mid);
+    let half = threads / 2;
+    rayon::join(
+        || in_parallel(left, threads - half, apply),
+        || in_parallel(right, half, apply),
+    );
 }
 
 fn sgd<F: Float>(params: &mut [F], grads: &[F], lr: F) {
@@ -256,7 +331,7 @@ mod tests {
                 weights: &g[..2],
                 biases: &g[2..],
             };
-            opt.update(&mut mlp.layers, std::iter::once(grads), lr);
+            opt.update(&mut mlp.layers, std::iter::once(grads), lr, 1);
         }
         assert_eq!(opt.steps(), grads.len() as u64);
         let l = &mlp.layers[0];

@@ -311,6 +311,7 @@ mod tests {
             depth: 11,
             hidden: nn::Activation::Relu,
             init: nn::Init::Uniform,
+            classes: 2,
         };
         let mlp = Mlp::new(&config, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3)).unwrap();
         let mut painter = Painter::new(&data, &mlp).unwrap().unwrap();

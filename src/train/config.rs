@@ -71,6 +71,10 @@ pub struct TrainConfig {
     /// every value its runs take (TensorBoard uses the first experiment it finds). Shared,
     /// not copied: a sweep's runs all point to one.
     pub experiment: Option<Arc<ExperimentSpec>>,
+    /// Threads for the network's matrix products (`None`: every core). Not a setting:
+    /// it changes how fast a run goes, not what it computes; a sweep running several
+    /// trainings at once gives each its share of the cores.
+    pub threads: Option<usize>,
     /// The HParams group of this run's session (runs of one configuration that differ
     /// only by seed share one, so the HParams tab shows one row over their seeds);
     /// `None` for a group of its own.
@@ -141,6 +145,7 @@ impl TrainConfig {
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             overwrite: false,
             experiment: None,
+            threads: None,
             hparams_group: None,
         }
     }

@@ -136,6 +136,7 @@ mod tests {
             depth: 11,
             hidden,
             init,
+            classes: 2,
         };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let mut mlp = Mlp::new(&config, &mut rng).unwrap();

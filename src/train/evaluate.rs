@@ -77,9 +77,18 @@ struct Buffers {
 }
 
 impl Buffers {
-    fn new(mlp: &Mlp, rows: usize, features: usize) -> Result<Buffers, nn::Error> {
+    fn new(
+        mlp: &Mlp,
+        rows: usize,
+        features: usize,
+        threads: Option<usize>,
+    ) -> Result<Buffers, nn::Error> {
+        let mut ws = Workspace::for_inference(mlp, rows)?;
+        if let Some(threads) = threads {
+            ws.set_threads(threads)?;
+        }
         Ok(Buffers {
-            ws: Workspace::new(mlp, rows)?,
+            ws,
             x: Array2::zeros((rows, features)),
             y: Array1::zeros(rows),
             rows: Vec::with_capacity(rows),
@@ -92,16 +101,17 @@ impl Evaluator {
     /// ([`Evaluation::first_probabilities`]).
     pub const KEPT: usize = super::MAX_PREDICTIONS;
 
-    /// An evaluator of networks shaped like `mlp` on `data`.
-    pub fn new(mlp: &Mlp, data: &Dataset) -> Result<Evaluator, nn::Error> {
+    /// An evaluator of networks shaped like `mlp` on `data`, its products on `threads`
+    /// threads (`None`: every core).
+    pub fn new(mlp: &Mlp, data: &Dataset, threads: Option<usize>) -> Result<Evaluator, nn::Error> {
         let rows = data.len();
         let chunk_rows = rows.min(EVAL_BATCH);
         let rest_rows = rows % chunk_rows;
         Ok(Evaluator {
-            chunk: Buffers::new(mlp, chunk_rows, data.features())?,
+            chunk: Buffers::new(mlp, chunk_rows, data.features(), threads)?,
             rest: match rest_rows {
                 0 => None,
-                n => Some(Buffers::new(mlp, n, data.features())?),
+                n => Some(Buffers::new(mlp, n, data.features(), threads)?),
             },
             rows,
             classes: data.classes(),
@@ -145,9 +155,9 @@ impl Evaluator {
                 .ws
                 .forward(mlp, buffers.x.view(), buffers.y.view())?;
             cost_sum += f64::from(cost) * n as f64;
-            for (i, &label) in buffers.y.iter().enumerate() {
+            let predictions = buffers.ws.predicted_classes();
+            for (i, (&label, &predicted)) in buffers.y.iter().zip(predictions).enumerate() {
                 class_probabilities(&buffers.ws, i, &mut probs);
-                let predicted = argmax(&probs);
                 let truth = label as usize;
                 if predicted == truth {
                     right += 1;
@@ -173,10 +183,15 @@ impl Evaluator {
 /// Example `i`'s probability of each class after `ws`'s last forward pass, into
 /// `out` (`classes` long): for one sigmoid output, `[1 - p, p]`.
 fn class_probabilities(ws: &Workspace, i: usize, out: &mut [f32]) {
-    let p = ws.output()[i];
-    if let [zero, one] = out {
-        *zero = 1.0 - p;
-        *one = p;
+    let probabilities = ws.probabilities();
+    let row = probabilities.row(i);
+    if let ([zero, one], 1) = (&mut *out, row.len()) {
+        *zero = 1.0 - row[0];
+        *one = row[0];
+    } else {
+        for (o, &p) in out.iter_mut().zip(row.iter()) {
+            *o = p;
+        }
     }
 }
 
@@ -217,9 +232,10 @@ mod tests {
             depth: 3,
             hidden: Activation::Tanh,
             init: Init::Xavier,
+            classes: 2,
         };
         let mlp = Mlp::new(&config, &mut rand_chacha::ChaCha8Rng::seed_from_u64(2)).unwrap();
-        let mut evaluator = Evaluator::new(&mlp, &data).unwrap();
+        let mut evaluator = Evaluator::new(&mlp, &data, None).unwrap();
         let eval = evaluator.run(&mlp, &data, true).unwrap();
         // The whole set at once, in f64 for the reference.
         let mut ws = Workspace::new(&mlp, n).unwrap();

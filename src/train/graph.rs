@@ -52,6 +52,7 @@ pub fn activation_op(act: ActivationKind) -> &'static str {
         ActivationKind::Gelu => "Gelu",
         ActivationKind::Swish => "Swish",
         ActivationKind::Maxout => "Max",
+        ActivationKind::Softmax => "Softmax",
     }
 }
 

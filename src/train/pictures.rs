@@ -218,6 +218,7 @@ mod tests {
             depth,
             hidden: Activation::Sigmoid,
             init: Init::Uniform,
+            classes: 2,
         };
         Mlp::new(&config, &mut rand_chacha::ChaCha8Rng::seed_from_u64(1)).unwrap()
     }

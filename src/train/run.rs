@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::batches::Batches;
@@ -48,17 +48,26 @@ pub fn train(
             depth: config.depth,
             hidden: config.activation()?,
             init: config.init,
+            classes: train_set.classes(),
         },
         &mut rng,
     )?;
     let batch = config.batch_rows(train_set.len());
-    let ws = Workspace::new(&mlp, batch)?;
+    let mut ws = Workspace::new(&mlp, batch)?;
+    if let Some(threads) = config.threads {
+        ws.set_threads(threads)?;
+    }
+    if config.dropout > 0.0 {
+        // The masks' generator is seeded from the run's own, so one seed gives the same
+        // run; runs without dropout draw nothing more from it.
+        ws.set_dropout(config.dropout, rng.random())?;
+    }
     let opt = Optimizer::new(config.optimizer, &mlp);
     let length = config.length(train_set.len());
     let plan = LogPlan::of(&config.schedule, length);
     let batches = Batches::new(train_set, batch, length);
     let test = match &data.test {
-        Some(set) => Some((set, Evaluator::new(&mlp, set)?)),
+        Some(set) => Some((set, Evaluator::new(&mlp, set, config.threads)?)),
         None => None,
     };
 
@@ -197,7 +206,7 @@ fn run(
     // The final weights on the whole training set, through the same (stable,
     // from-logit) cost as training, and on the test set, logged as the test curve's
     // last point with its pictures.
-    let mut evaluator = Evaluator::new(&mlp, train_set)?;
+    let mut evaluator = Evaluator::new(&mlp, train_set, config.threads)?;
     let final_train = evaluator.run(&mlp, train_set, false)?;
     let final_test = match &mut test {
         Some((set, evaluator)) => {

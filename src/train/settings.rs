@@ -525,7 +525,7 @@ mod tests {
         assert_eq!(err(Setting::Batch, "0"), "must be at least 1");
         assert_eq!(Setting::Batch.parse("full"), Ok(Value::Batch(None)));
         assert_eq!(Setting::Seed.parse("0"), Ok(Value::Seed(0)));
-        assert!(err(Setting::Init, "zeros").contains("uniform, xavier, he"));
+        assert!(err(Setting::Init, "zeros").contains("uniform, normal, xavier, he"));
     }
 
     #[test]

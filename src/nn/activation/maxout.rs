@@ -3,58 +3,60 @@
 //! (the first one, on a tie) and 0 to the others.
 
 use crate::nn::float::Float;
-use crate::nn::layer::Lanes;
 
-// Maxout: unit `j`'s pieces are rows `j * pieces .. (j + 1) * pieces` of `z`, so each
-// unit is a block of `pieces * chunks` lane vectors of `z` and `chunks` of `a`.
+// One example at a time: unit `j`'s piece `p` is column `j * pieces + p` of `z`, at
+// `z_start + (j * pieces + p) * step`, and the unit's output is at `a_start + j * step`
+// (`step` is 1 in the rows layout, the padded batch in the lanes layout).
 
-/// `a = max over the unit's pieces of z`, example by example (the first piece on a tie).
+/// `a = max over the unit's pieces of z` for one example (the first piece on a tie).
+#[inline]
 pub(super) fn maxout_forward<F: Float>(
-    z: &[Lanes<F>],
-    a: &mut [Lanes<F>],
+    z: &[F],
+    a: &mut [F],
+    (z_start, a_start, step): (usize, usize, usize),
+    units: usize,
     pieces: usize,
-    chunks: usize,
 ) {
-    for (a, z) in a
-        .chunks_exact_mut(chunks)
-        .zip(z.chunks_exact(pieces * chunks))
-    {
-        let (first, others) = z.split_at(chunks);
-        a.copy_from_slice(first);
-        for piece in others.chunks_exact(chunks) {
-            for (a, z) in a.iter_mut().zip(piece) {
-                *a = std::array::from_fn(|l| if z[l] > a[l] { z[l] } else { a[l] });
+    for j in 0..units {
+        let piece = |p: usize| z[z_start + (j * pieces + p) * step];
+        let mut best = piece(0);
+        for p in 1..pieces {
+            let v = piece(p);
+            if v > best {
+                best = v;
             }
         }
+        a[a_start + j * step] = best;
     }
 }
 
 /// `dz = da` for the piece that won the forward pass's max (the first piece equal to
-/// `a`), 0 for the others.
+/// `a`), 0 for the others, for one example.
+#[inline]
 pub(super) fn maxout_backward<F: Float>(
-    z: &[Lanes<F>],
-    a: &[Lanes<F>],
-    da: &[Lanes<F>],
-    dz: &mut [Lanes<F>],
+    z: &[F],
+    a: &[F],
+    da: &[F],
+    dz: &mut [F],
+    (z_start, a_start, step): (usize, usize, usize),
+    units: usize,
     pieces: usize,
-    chunks: usize,
 ) {
-    let block = pieces * chunks;
-    let units = a.chunks_exact(chunks).zip(da.chunks_exact(chunks));
-    for ((a, da), (z, dz)) in units.zip(z.chunks_exact(block).zip(dz.chunks_exact_mut(block))) {
-        for c in 0..chunks {
-            for l in 0..a[c].len() {
-                let winner = (0..pieces).find(|p| z[p * chunks + c][l] == a[c][l]);
-                for p in 0..pieces {
-                    dz[p * chunks + c][l] = if winner == Some(p) { da[c][l] } else { F::ZERO };
-                }
-            }
+    for j in 0..units {
+        let (out, grad) = (a[a_start + j * step], da[a_start + j * step]);
+        let mut won = false;
+        for p in 0..pieces {
+            let at = z_start + (j * pieces + p) * step;
+            let wins = !won && z[at] == out;
+            won |= wins;
+            dz[at] = if wins { grad } else { F::ZERO };
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::nn::activation::layers::Layout;
     use crate::nn::Activation;
 
     #[test]
@@ -78,7 +80,8 @@ mod tests {
         ];
         let mut a = [[0.0f32; 4]; 4];
         let act = Activation::Maxout { pieces: 3 };
-        act.forward_layer(&z, &mut a, 2);
+        let layout = Layout::Lanes { padded: 8 };
+        act.forward_layer(z.as_flattened(), a.as_flattened_mut(), layout, 2);
         assert_eq!(
             a,
             [
@@ -90,7 +93,8 @@ mod tests {
         );
         let da = [[10.0f32, 20.0, 30.0, 40.0]; 4];
         let mut dz = [[7.0f32; 4]; 12];
-        act.backward_layer(&z, &a, &da, &mut dz, 2);
+        let (z, a, da) = (z.as_flattened(), a.as_flattened(), da.as_flattened());
+        act.backward_layer(z, a, da, dz.as_flattened_mut(), layout, 2);
         // Ties go to the first piece: unit 0's chunk 0 ties in lanes 2 (all three at 0)
         // and 3 (pieces 0 and 2 at 5); unit 1's chunk 0 ties everywhere at 0.
         let (all, none) = ([10.0f32, 20.0, 30.0, 40.0], [0.0f32; 4]);

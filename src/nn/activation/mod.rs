@@ -10,21 +10,26 @@
 //! and SELU's use the negative side. GELU is the tanh approximation
 //! (`tf.nn.gelu(approximate=True)`).
 //!
-//! Maxout (Goodfellow et al. 2013) is the one that is not element-wise: a unit computes
-//! `pieces` pre-activations and outputs the largest, and the gradient flows back only to
-//! that piece (the first one, on a tie).
+//! Maxout (Goodfellow et al. 2013) is not element-wise: a unit computes `pieces`
+//! pre-activations and outputs the largest, and the gradient flows back only to that
+//! piece (the first one, on a tie). Softmax is not element-wise either, and is no hidden
+//! activation: it is the output of a network of three classes or more, `a_j = e^{z_j} /
+//! sum_i e^{z_i}` over one example's units (a net of two classes ends in one sigmoid unit).
+//!
+//! How a whole layer's buffers are walked, in either layout of the training step, is in
+//! `layers.rs`; maxout's and softmax's per-example loops in their own files.
 
 use std::fmt;
 use std::str::FromStr;
 
 mod functions;
+pub(crate) mod layers;
 mod maxout;
+pub(crate) mod softmax;
 
 use functions::*;
-use maxout::{maxout_backward, maxout_forward};
 
 use super::float::Float;
-use super::layer::Lanes;
 use super::{by_name, Error};
 
 /// An activation by name, without its parameters: what a user chooses from.
@@ -48,10 +53,14 @@ pub enum ActivationKind {
     Swish,
     /// The largest of a unit's `pieces` affine pre-activations.
     Maxout,
+    /// `e^{z_j} / sum_i e^{z_i}` over a layer's units: the output of a network of three
+    /// or more classes only, so not in [`ALL`](Self::ALL).
+    Softmax,
 }
 
 impl ActivationKind {
-    /// Every kind, in declaration order.
+    /// Every hidden-layer kind, in declaration order: what a user chooses from (and what
+    /// parsing accepts). [`Softmax`](Self::Softmax), the output's, is not one of them.
     pub const ALL: [ActivationKind; 9] = [
         ActivationKind::Sigmoid,
         ActivationKind::Relu,
@@ -76,6 +85,7 @@ impl ActivationKind {
             ActivationKind::Gelu => "gelu",
             ActivationKind::Swish => "swish",
             ActivationKind::Maxout => "maxout",
+            ActivationKind::Softmax => "softmax",
         }
     }
 }
@@ -106,9 +116,11 @@ pub struct ActivationParams {
     pub maxout_pieces: usize,
 }
 
-/// A hidden-layer activation with its parameters. The output layer is always
-/// [`Activation::Sigmoid`]. Made by [`Activation::new`], which checks the parameters;
-/// a variant written directly is checked when a network is made from it.
+/// A layer's activation with its parameters. Hidden layers take any but
+/// [`Activation::Softmax`]; the output layer is [`Activation::Sigmoid`] (one unit, two
+/// classes) or [`Activation::Softmax`] (three classes or more). Made by
+/// [`Activation::new`], which checks the parameters; a variant written directly is
+/// checked when a network is made from it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Activation {
     /// See [`ActivationKind::Sigmoid`].
@@ -136,6 +148,8 @@ pub enum Activation {
         /// Affine pieces per unit (at least 2).
         pieces: usize,
     },
+    /// See [`ActivationKind::Softmax`]: the output layer of three classes or more.
+    Softmax,
 }
 
 impl Activation {
@@ -155,6 +169,7 @@ impl Activation {
             ActivationKind::Maxout => Activation::Maxout {
                 pieces: params.maxout_pieces,
             },
+            ActivationKind::Softmax => Activation::Softmax,
         };
         activation.checked()
     }
@@ -182,6 +197,7 @@ impl Activation {
             Activation::Gelu => ActivationKind::Gelu,
             Activation::Swish => ActivationKind::Swish,
             Activation::Maxout { .. } => ActivationKind::Maxout,
+            Activation::Softmax => ActivationKind::Softmax,
         }
     }
 
@@ -198,9 +214,9 @@ impl Activation {
         }
     }
 
-    /// `a = act(z)` for one value. Maxout's unit takes `pieces` values (see
-    /// `forward_layer`); one value is its own maximum, so here it
-    /// passes through.
+    /// `a = act(z)` for one value. Maxout's unit takes `pieces` values and softmax's
+    /// every unit of the layer (see `layers.rs`); alone, one value is its own
+    /// maximum, so maxout passes it through, and a softmax over one unit is 1.
     #[inline(always)]
     pub fn forward<F: Float>(self, z: F) -> F {
         match self {
@@ -213,10 +229,12 @@ impl Activation {
             Activation::Gelu => gelu(z),
             Activation::Swish => swish(z),
             Activation::Maxout { .. } => z,
+            Activation::Softmax => F::ONE,
         }
     }
 
-    /// `act'(z)` for one value (1 for maxout's single piece, see [`forward`](Self::forward)).
+    /// `act'(z)` for one value (1 for maxout's single piece, 0 for a softmax over one
+    /// unit, see [`forward`](Self::forward)).
     pub fn derivative<F: Float>(self, z: F) -> F {
         self.derivative_at(z, self.forward(z))
     }
@@ -236,75 +254,8 @@ impl Activation {
             Activation::Gelu => gelu_derivative(z, a),
             Activation::Swish => swish_derivative(z, a),
             Activation::Maxout { .. } => F::ONE,
+            Activation::Softmax => F::ZERO,
         }
-    }
-
-    /// A layer's forward activation: `a = act(z)`, unit by unit. `z` holds
-    /// `units * pieces` rows and `a` holds `units` rows, each row `chunks` lane vectors.
-    /// One `match` per layer, so that each loop below is straight-line code.
-    pub(crate) fn forward_layer<F: Float>(self, z: &[Lanes<F>], a: &mut [Lanes<F>], chunks: usize) {
-        match self {
-            Activation::Sigmoid => each(z, a, sigmoid),
-            Activation::Relu => each(z, a, relu),
-            Activation::LeakyRelu { slope } => {
-                let slope = F::from_f64(f64::from(slope));
-                each(z, a, |z| leaky_relu(z, slope))
-            }
-            Activation::Tanh => each(z, a, tanh),
-            Activation::Elu => each(z, a, elu),
-            Activation::Selu => each(z, a, selu),
-            Activation::Gelu => each(z, a, gelu),
-            Activation::Swish => each(z, a, swish),
-            Activation::Maxout { pieces } => maxout_forward(z, a, pieces, chunks),
-        }
-    }
-
-    /// A layer's backward activation: `dz = da * act'(z)`, given `a` from the forward
-    /// pass. For maxout, `dz` of the winning piece is `da` and the others' are 0.
-    pub(crate) fn backward_layer<F: Float>(
-        self,
-        z: &[Lanes<F>],
-        a: &[Lanes<F>],
-        da: &[Lanes<F>],
-        dz: &mut [Lanes<F>],
-        chunks: usize,
-    ) {
-        match self {
-            Activation::Sigmoid => chain(z, a, da, dz, sigmoid_derivative),
-            Activation::Relu => chain(z, a, da, dz, relu_derivative),
-            Activation::LeakyRelu { slope } => {
-                let slope = F::from_f64(f64::from(slope));
-                chain(z, a, da, dz, |z, _| leaky_relu_derivative(z, slope))
-            }
-            Activation::Tanh => chain(z, a, da, dz, tanh_derivative),
-            Activation::Elu => chain(z, a, da, dz, elu_derivative),
-            Activation::Selu => chain(z, a, da, dz, selu_derivative),
-            Activation::Gelu => chain(z, a, da, dz, gelu_derivative),
-            Activation::Swish => chain(z, a, da, dz, swish_derivative),
-            Activation::Maxout { pieces } => maxout_backward(z, a, da, dz, pieces, chunks),
-        }
-    }
-}
-
-/// `a = f(z)`, lane vector by lane vector.
-#[inline(always)]
-fn each<F: Float>(z: &[Lanes<F>], a: &mut [Lanes<F>], f: impl Fn(F) -> F) {
-    for (a, z) in a.iter_mut().zip(z) {
-        *a = std::array::from_fn(|l| f(z[l]));
-    }
-}
-
-/// The chain rule through an element-wise activation: `dz = da * f'(z, a)`.
-#[inline(always)]
-fn chain<F: Float>(
-    z: &[Lanes<F>],
-    a: &[Lanes<F>],
-    da: &[Lanes<F>],
-    dz: &mut [Lanes<F>],
-    derivative: impl Fn(F, F) -> F,
-) {
-    for (dz, ((z, a), da)) in dz.iter_mut().zip(z.iter().zip(a).zip(da)) {
-        *dz = std::array::from_fn(|l| da[l] * derivative(z[l], a[l]));
     }
 }
 
@@ -433,24 +384,5 @@ mod tests {
         assert_eq!(Activation::LeakyRelu { slope: 0.2 }.derivative(0.0f32), 0.2);
         assert_eq!(Activation::Elu.derivative(0.0f32), 1.0);
         assert_eq!(Activation::Sigmoid.derivative(0.0f32), 0.25);
-    }
-
-    #[test]
-    fn layer_versions_agree_with_scalar_ones() {
-        let z: Vec<[f32; 4]> = (0..5)
-            .map(|c| std::array::from_fn(|l| (c * 4 + l) as f32 * 0.37 - 3.7))
-            .collect();
-        for act in &ALL_FOR_TESTS[..8] {
-            let mut a = vec![[0.0; 4]; z.len()];
-            act.forward_layer(&z, &mut a, 1);
-            let mut dz = vec![[0.0; 4]; z.len()];
-            act.backward_layer(&z, &a, &[[2.0; 4]; 5], &mut dz, 1);
-            for (c, chunk) in z.iter().enumerate() {
-                for (l, &x) in chunk.iter().enumerate() {
-                    assert_eq!(a[c][l], act.forward(x), "{act}");
-                    assert_eq!(dz[c][l], 2.0 * act.derivative(x), "{act}");
-                }
-            }
-        }
     }
 }
