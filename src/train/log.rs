@@ -9,7 +9,8 @@ use super::evaluate::Evaluation;
 use super::pictures::Pictures;
 use super::result::RunResult;
 use super::{
-    boundary, confusion, gallery, graph, tags, vanishing, Error, Outcome, RunReport, TrainConfig,
+    boundary, confusion, embedding, gallery, graph, tags, vanishing, Error, Outcome, RunReport,
+    TrainConfig,
 };
 use crate::data::{Dataset, Split};
 use crate::events::WriterOptions;
@@ -248,6 +249,25 @@ impl RunLog {
         step: u64,
     ) -> Result<(), Error> {
         self.pictures.draw(&mut self.writer, mlp, now, start, step)
+    }
+
+    /// The Projector's points at the end of the run (see [`embedding`]), in the test
+    /// sub-run at `step`.
+    pub(super) fn embedding(
+        &mut self,
+        points: &embedding::Points,
+        set: &Dataset,
+        step: u64,
+    ) -> Result<(), Error> {
+        if let Some(test) = &mut self.test {
+            test.add_embedding(embedding::TAG, &points.embedding(set), step as i64)?;
+        }
+        Ok(())
+    }
+
+    /// The class names, for the Projector's labels.
+    pub(super) fn class_names(&self) -> &[String] {
+        &self.class_names
     }
 
     /// Writes the end of the run: the pictures still being drawn, the predictions text,

@@ -28,6 +28,7 @@ mod canvas;
 pub mod config;
 pub mod confusion;
 pub mod diagnosis;
+pub mod embedding;
 pub mod evaluate;
 pub mod gallery;
 pub mod graph;

@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use super::batches::Batches;
 use super::config::TEST_RUN;
 use super::diagnosis::FirstStep;
+use super::embedding::last_hidden_layer;
 use super::evaluate::{Evaluation, Evaluator};
 use super::log::RunLog;
 use super::logdir::{claim, RunDir};
@@ -212,6 +213,10 @@ fn run(
         Some((set, evaluator)) => {
             let eval = evaluator.run(&mlp, set, true)?;
             log.test(&eval, set, steps_done, true)?;
+            let names = log.class_names();
+            if let Some(points) = last_hidden_layer(&mlp, set, names, config.threads)? {
+                log.embedding(&points, set, steps_done)?;
+            }
             Some(TestScore {
                 cost: eval.cost,
                 accuracy: eval.accuracy,
