@@ -41,8 +41,7 @@ impl Failure {
 /// the cost is that of the initial weights, before any update; later, initial weights
 /// that amplify the signal layer by layer are named, and the learning rate when the
 /// updates alone blew the network up.
-pub fn divergence_cause(cause: Divergence, config: &TrainConfig) -> String {
-    let limit = train::DIVERGENCE_COST;
+pub fn divergence_cause(cause: Divergence, config: &TrainConfig, limit: f32) -> String {
     let (lr, init) = (config.lr, config.init.name());
     let other_init = if config.init == Init::Xavier {
         "another --init or a smaller --depth".to_string()
@@ -58,24 +57,24 @@ pub fn divergence_cause(cause: Divergence, config: &TrainConfig) -> String {
     };
     match cause {
         Divergence::BeforeAnyUpdate => format!(
-            "the initial weights' cost was NaN, infinite or above {limit}, before any \
+            "the initial weights' cost was NaN or infinite, before any \
              update: the data and the initialization give it, not --lr (check the data's \
              scale, or try another --init or a smaller --depth or --width)"
         ),
         Divergence::InitialWeights { gain } => format!(
-            "the cost became NaN, infinite or above {limit}: {}, and training compounded \
+            "the cost became NaN, infinite or above {limit:.0}: {}, and training compounded \
              it (the initialization, not --lr {lr}: try {other_init})",
             amplify(gain)
         ),
         Divergence::Both { gain, step_size } => format!(
-            "the cost became NaN, infinite or above {limit}: --lr {lr} is too large (its \
+            "the cost became NaN, infinite or above {limit:.0}: --lr {lr} is too large (its \
              first step was {} times the size of the weights), and {} (try a smaller --lr \
              and {other_init})",
             number(step_size),
             amplify(gain)
         ),
         Divergence::LearningRate | Divergence::NotRecorded => format!(
-            "the cost became NaN, infinite or above {limit} (--lr {lr} is too large; try a \
+            "the cost became NaN, infinite or above {limit:.0} (--lr {lr} is too large; try a \
              smaller --lr)"
         ),
     }

@@ -127,7 +127,7 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
         Outcome::Completed => Ok(0),
         Outcome::Diverged { step, cause } => Err(Failure::data(format!(
             "training diverged at step {step}: {}. What was logged is in {}",
-            failure::divergence_cause(cause, &config),
+            failure::divergence_cause(cause, &config, report.divergence_limit),
             config.logdir.display()
         ))),
         Outcome::Interrupted { step } => Ok(interrupted(&format!(
@@ -248,7 +248,7 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
                 Outcome::Completed | Outcome::Interrupted { .. } => {}
                 Outcome::Diverged { step, cause } => failed.push(format!(
                     "{act} diverged at step {step}: {}",
-                    failure::divergence_cause(cause, config)
+                    failure::divergence_cause(cause, config, r.divergence_limit)
                 )),
             },
             Some(Err(e)) => failed.push(format!("{act}: {e}")),

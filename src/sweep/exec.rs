@@ -8,6 +8,10 @@
 //! at their next step (each closes its log and ends its hparams session as a failure) and
 //! starts no new one.
 //!
+//! Each run's matrix products use the machine's cores shared out among the jobs
+//! ([`threads_per_run`]): with `--jobs 2` on two cores, each run computes on its own
+//! thread.
+//!
 //! Data that does not depend on the seed (a file: Fashion-MNIST, IDX, CSV) is loaded once
 //! and shared by every run that trains on it ([`DataCache`]); generated sets are drawn
 //! per run, from its seed.
@@ -65,6 +69,7 @@ pub fn execute(
     let cache = DataCache::default();
     let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(configs.iter().map(|_| None).collect());
     let jobs = jobs.clamp(1, configs.len().max(1));
+    let threads = threads_per_run(jobs);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| loop {
@@ -77,7 +82,16 @@ pub fn execute(
                 let Some(config) = configs.get(index) else {
                     break;
                 };
-                let result = run_one(config, &cache, stop, progress);
+                let result = match config.threads {
+                    Some(_) => run_one(config, &cache, stop, progress),
+                    None => {
+                        let config = TrainConfig {
+                            threads: Some(threads),
+                            ..config.clone()
+                        };
+                        run_one(&config, &cache, stop, progress)
+                    }
+                };
                 progress.run_done(config, &result);
                 // A poisoned lock only means another worker panicked; keep the results.
                 let mut guard = results.lock().unwrap_or_else(|e| e.into_inner());
@@ -88,6 +102,14 @@ pub fn execute(
         }
     });
     results.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The threads each run's matrix products may use when `jobs` runs train at once: the
+/// machine's cores shared out (at least 1), so that `--jobs 2` on two cores runs each
+/// product on its run's own thread instead of four threads fighting over two cores.
+pub fn threads_per_run(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores / jobs.max(1)).max(1)
 }
 
 /// The data of a run: its dataset, with its test set (for a CSV, `test_csv`).
@@ -187,6 +209,15 @@ mod tests {
         c.experiment = None;
         c.schedule = Budget::NONE;
         c
+    }
+
+    #[test]
+    fn the_cores_are_shared_out_among_the_jobs() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(threads_per_run(1), cores);
+        assert_eq!(threads_per_run(0), cores);
+        assert_eq!(threads_per_run(cores), 1);
+        assert_eq!(threads_per_run(cores * 3), 1);
     }
 
     #[test]

@@ -294,8 +294,8 @@ impl RunLog {
                 let when = if step == 0 { ", before any update" } else { "" };
                 let _ = write!(
                     md,
-                    "\n\n**diverged** at step {step}{when}: the cost was NaN, infinite or above {}",
-                    super::DIVERGENCE_COST
+                    "\n\n**diverged** at step {step}{when}: the cost was NaN, infinite or above {:.0}",
+                    report.divergence_limit
                 );
             }
             Outcome::Interrupted { step } => {

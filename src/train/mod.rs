@@ -58,11 +58,30 @@ pub use plan::{Budget, Every, LogPlan, Schedule};
 pub use run::train;
 pub use settings::{Setting, Value};
 
-/// A cost above this stops the run as diverged. Binary cross-entropy this high means
-/// the output logits are in the thousands on the wrong side: the weights have blown
-/// up (with a cross-entropy computed from logits, a blown-up net does not always reach
-/// NaN, so a finite cost is not enough). A learning net's cost stays near ln 2 or below.
+/// A cost above this (or above [`DIVERGENCE_GROWTH`] times the first step's cost, when
+/// that is higher) stops the run as diverged ([`divergence_limit`]). Cross-entropy this high means the output logits
+/// are in the thousands on the wrong side: the weights have blown up (with a
+/// cross-entropy computed from logits, a blown-up net does not always reach NaN, so a
+/// finite cost is not enough). A learning net's cost stays near ln K or below.
 pub const DIVERGENCE_COST: f32 = 1000.0;
+
+/// How many times its first step's cost a run's cost may grow before it counts as
+/// diverged, when that is above [`DIVERGENCE_COST`].
+pub const DIVERGENCE_GROWTH: f32 = 100.0;
+
+/// The cost above which a run whose first step cost `first_cost` has diverged: the
+/// larger of [`DIVERGENCE_COST`] and [`DIVERGENCE_GROWTH`] times the first cost. Some
+/// networks start far above ln K and learn: lab 10-2's 784-256-256-10 ReLU net with
+/// N(0, 1) weights and biases starts in the thousands on Fashion-MNIST and reaches 82%.
+/// A first cost of 10 or less (every lesson-sized net's) keeps the limit at 1000. A
+/// first cost that is NaN or infinite has diverged before any update.
+pub fn divergence_limit(first_cost: f32) -> f32 {
+    if first_cost.is_finite() {
+        DIVERGENCE_COST.max(DIVERGENCE_GROWTH * first_cost)
+    } else {
+        DIVERGENCE_COST
+    }
+}
 
 /// Predictions kept in the report and the `predictions` text.
 pub const MAX_PREDICTIONS: usize = 20;
@@ -131,6 +150,8 @@ pub struct RunReport {
     pub elapsed: Duration,
     /// Where the event files are.
     pub logdir: PathBuf,
+    /// The cost above which this run counted as diverged ([`divergence_limit`]).
+    pub divergence_limit: f32,
 }
 
 /// What can stop a run from starting or logging.

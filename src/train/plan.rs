@@ -17,7 +17,7 @@
 //! weights): at [`Schedule::tests`]' steps, dense at first, and at the end of every
 //! epoch (at most [`MAX_EPOCH_POINTS`] epochs, spread the same way, for a run of very
 //! many epochs). Each evaluation goes through the whole test set, so there are few of
-//! them. The pictures made from an evaluation (the confusion matrix, the test images
+//! them: the dense ones cost about a tenth of the training ([`Schedule::within_test_budget`]). The pictures made from an evaluation (the confusion matrix, the test images
 //! with their predicted classes, the PR curves) follow [`Schedule::images`], counted in
 //! epochs when the run has epochs: at most 10 by default, the first and the last
 //! included.
@@ -61,6 +61,30 @@ pub struct Schedule {
     /// Evaluations of the test set, besides one at the end of each epoch (never when
     /// `scalars` is never).
     pub tests: Every,
+}
+
+impl Schedule {
+    /// This schedule for a run that trains on `trained_rows` examples in all (steps
+    /// times batch) and evaluates a test set of `test_rows`: the automatic test
+    /// evaluations (besides the epoch ends) cut to what costs about a tenth of the
+    /// training, at least 2. An evaluation's forward pass costs about a third of a
+    /// training step's work per example (a step adds the backward pass's two products),
+    /// so `n` evaluations cost `n * test_rows / 3` examples' steps. A period asked for
+    /// with `--log-every` is kept as asked.
+    ///
+    /// Fashion-MNIST's 10,000 test images at batch 100: 5 dense evaluations in 3
+    /// epochs, 20 (the default's most) from 12 epochs on; the generated sets (as many
+    /// test points as training points, full batch) keep all 20.
+    pub fn within_test_budget(self, trained_rows: u64, test_rows: u64) -> Schedule {
+        let Every::Auto(n) = self.tests else {
+            return self;
+        };
+        let affordable = trained_rows.saturating_mul(3) / 10 / test_rows.max(1);
+        Schedule {
+            tests: Every::Auto(n.min(affordable.max(2))),
+            ..self
+        }
+    }
 }
 
 /// Points per tag that TensorBoard's default view shows in full.
@@ -424,6 +448,36 @@ mod tests {
         );
         assert!(plan.tests(0) && plan.tests(1) && plan.tests(1_000_000_000));
         assert!(!plan.tests(999_999_999));
+    }
+
+    #[test]
+    fn dense_test_evaluations_cost_a_tenth_of_the_training() {
+        // Fashion-MNIST, batch 100: 600 steps an epoch, 10,000 test images.
+        let epochs = |n: u64| Budget::LESSON.within_test_budget(n * 60_000, 10_000).tests;
+        assert_eq!(epochs(3), Every::Auto(5));
+        assert_eq!(epochs(11), Every::Auto(19));
+        assert_eq!(epochs(15), Every::Auto(20));
+        // 2,000 images for 2 epochs against 1,000: the least, 2.
+        assert_eq!(
+            Budget::LESSON.within_test_budget(4_000, 1_000).tests,
+            Every::Auto(2)
+        );
+        // The generated sets: 200 points, full batch, 10,001 steps.
+        assert_eq!(
+            Budget::LESSON.within_test_budget(200 * 10_001, 200),
+            Budget::LESSON
+        );
+        // What was asked for is kept; nothing else changes.
+        let asked = Schedule {
+            tests: Every::Steps(7),
+            ..Budget::LESSON
+        };
+        assert_eq!(asked.within_test_budget(1, 1_000_000), asked);
+        let cut = Budget::LESSON.within_test_budget(0, 10);
+        assert_eq!(
+            (cut.scalars, cut.images),
+            (Every::Auto(1000), Every::Auto(10))
+        );
     }
 
     #[test]

@@ -19,7 +19,8 @@ use super::log::RunLog;
 use super::logdir::{claim, RunDir};
 use super::plan::LogPlan;
 use super::{
-    Error, Outcome, Prediction, Progress, RunReport, TestScore, TrainConfig, DIVERGENCE_COST,
+    divergence_limit, Error, Outcome, Prediction, Progress, RunReport, TestScore, TrainConfig,
+    DIVERGENCE_COST,
 };
 use crate::data::{Dataset, Split};
 use crate::events::WriterOptions;
@@ -31,7 +32,7 @@ use crate::nn::{Mlp, MlpConfig, Optimizer, Workspace};
 ///
 /// `stop` is polled before every step: when it turns true the run stops, flushes and
 /// closes its log, and reports [`Outcome::Interrupted`]. A cost that is not finite or
-/// above [`DIVERGENCE_COST`] stops it the same way with [`Outcome::Diverged`]. Both end
+/// above [`divergence_limit`] stops it the same way with [`Outcome::Diverged`]. Both end
 /// the hparams session as a failure.
 pub fn train(
     config: &TrainConfig,
@@ -65,7 +66,14 @@ pub fn train(
     }
     let opt = Optimizer::new(config.optimizer, &mlp);
     let length = config.length(train_set.len());
-    let plan = LogPlan::of(&config.schedule, length);
+    let schedule = match &data.test {
+        Some(set) => config.schedule.within_test_budget(
+            length.steps().saturating_mul(batch as u64),
+            set.len() as u64,
+        ),
+        None => config.schedule,
+    };
+    let plan = LogPlan::of(&schedule, length);
     let batches = Batches::new(train_set, batch, length);
     let test = match &data.test {
         Some(set) => Some((set, Evaluator::new(&mlp, set, config.threads)?)),
@@ -156,6 +164,7 @@ fn run(
     let mut outcome = Outcome::Completed;
     let mut steps_done = 0;
     let mut first_below = None;
+    let mut limit = DIVERGENCE_COST;
     let mut grad_norms_start = Vec::new();
     let mut first_step = FirstStep::default();
     for step in 0..steps {
@@ -181,8 +190,9 @@ fn run(
         if step == 0 {
             grad_norms_start = grad_norms(&ws, depth);
             first_step.observe(&ws, config.lr);
+            limit = divergence_limit(cost);
         }
-        if !cost.is_finite() || cost > DIVERGENCE_COST {
+        if !cost.is_finite() || cost > limit {
             let cause = first_step.cause(step);
             outcome = Outcome::Diverged { step, cause };
             break;
@@ -239,6 +249,7 @@ fn run(
         first_step_below_0_1: first_below,
         elapsed,
         logdir: config.logdir.clone(),
+        divergence_limit: limit,
     };
     log.finish(&report)?;
     Ok(report)
