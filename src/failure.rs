@@ -56,11 +56,11 @@ pub fn divergence_cause(cause: Divergence, config: &TrainConfig, limit: f32) -> 
         )
     };
     match cause {
-        Divergence::BeforeAnyUpdate => format!(
-            "the initial weights' cost was NaN or infinite, before any \
-             update: the data and the initialization give it, not --lr (check the data's \
-             scale, or try another --init or a smaller --depth or --width)"
-        ),
+        Divergence::BeforeAnyUpdate => "the initial weights' cost was NaN or infinite, \
+                                        before any update: the data and the initialization \
+                                        give it, not --lr (check the data's scale, or try \
+                                        another --init or a smaller --depth or --width)"
+            .to_string(),
         Divergence::InitialWeights { gain } => format!(
             "the cost became NaN, infinite or above {limit:.0}: {}, and training compounded \
              it (the initialization, not --lr {lr}: try {other_init})",
