@@ -56,11 +56,12 @@ pub fn divergence_cause(cause: Divergence, config: &TrainConfig, limit: f32) -> 
         )
     };
     match cause {
-        Divergence::BeforeAnyUpdate => "the initial weights' cost was NaN or infinite, \
-                                        before any update: the data and the initialization \
-                                        give it, not --lr (check the data's scale, or try \
-                                        another --init or a smaller --depth or --width)"
-            .to_string(),
+        Divergence::BeforeAnyUpdate => format!(
+            "the initial weights' cost was NaN, infinite or above {:e}, before any update: \
+             the data and the initialization give it, not --lr (check the data's scale, or \
+             try another --init or a smaller --depth or --width)",
+            train::FIRST_COST_LIMIT
+        ),
         Divergence::InitialWeights { gain } => format!(
             "the cost became NaN, infinite or above {limit:.0}: {}, and training compounded \
              it (the initialization, not --lr {lr}: try {other_init})",

@@ -212,8 +212,9 @@ fn a_huge_cost_before_any_update_does_not_blame_the_learning_rate() {
         &out,
         1,
         &[
-            "tbtrain: training diverged at step 0: the initial weights' cost was NaN or \
-             infinite, before any update: the data and the initialization give it, not --lr",
+            "tbtrain: training diverged at step 0: the initial weights' cost was NaN, \
+             infinite or above 1e12, before any update: the data and the initialization \
+             give it, not --lr",
         ],
     );
     assert!(!line.contains("smaller --lr"), "{line}");

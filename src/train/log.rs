@@ -291,11 +291,14 @@ impl RunLog {
         match report.outcome {
             Outcome::Completed => {}
             Outcome::Diverged { step, .. } => {
-                let when = if step == 0 { ", before any update" } else { "" };
+                let (when, limit) = if step == 0 {
+                    (", before any update", super::FIRST_COST_LIMIT)
+                } else {
+                    ("", report.divergence_limit)
+                };
                 let _ = write!(
                     md,
-                    "\n\n**diverged** at step {step}{when}: the cost was NaN, infinite or above {:.0}",
-                    report.divergence_limit
+                    "\n\n**diverged** at step {step}{when}: the cost was NaN, infinite or above {limit}"
                 );
             }
             Outcome::Interrupted { step } => {

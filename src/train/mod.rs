@@ -65,6 +65,11 @@ pub use settings::{Setting, Value};
 /// finite cost is not enough). A learning net's cost stays near ln K or below.
 pub const DIVERGENCE_COST: f32 = 1000.0;
 
+/// A first step's cost above this stops the run before any update: logits a trillion
+/// wide come from data or weights off by orders of magnitude (features of 1e30), not
+/// from a network that can learn. (784-512x4-10 with N(0, 1) weights starts at 1.4e6.)
+pub const FIRST_COST_LIMIT: f32 = 1e12;
+
 /// How many times its first step's cost a run's cost may grow before it counts as
 /// diverged, when that is above [`DIVERGENCE_COST`].
 pub const DIVERGENCE_GROWTH: f32 = 100.0;
@@ -74,7 +79,8 @@ pub const DIVERGENCE_GROWTH: f32 = 100.0;
 /// networks start far above ln K and learn: lab 10-2's 784-256-256-10 ReLU net with
 /// N(0, 1) weights and biases starts in the thousands on Fashion-MNIST and reaches 82%.
 /// A first cost of 10 or less (every lesson-sized net's) keeps the limit at 1000. A
-/// first cost that is NaN or infinite has diverged before any update.
+/// first cost that is NaN, infinite or above [`FIRST_COST_LIMIT`] has diverged before
+/// any update.
 pub fn divergence_limit(first_cost: f32) -> f32 {
     if first_cost.is_finite() {
         DIVERGENCE_COST.max(DIVERGENCE_GROWTH * first_cost)

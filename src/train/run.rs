@@ -20,7 +20,7 @@ use super::logdir::{claim, RunDir};
 use super::plan::LogPlan;
 use super::{
     divergence_limit, Error, Outcome, Prediction, Progress, RunReport, TestScore, TrainConfig,
-    DIVERGENCE_COST,
+    DIVERGENCE_COST, FIRST_COST_LIMIT,
 };
 use crate::data::{Dataset, Split};
 use crate::events::WriterOptions;
@@ -192,7 +192,7 @@ fn run(
             first_step.observe(&ws, config.lr);
             limit = divergence_limit(cost);
         }
-        if !cost.is_finite() || cost > limit {
+        if !cost.is_finite() || cost > limit || (step == 0 && cost > FIRST_COST_LIMIT) {
             let cause = first_step.cause(step);
             outcome = Outcome::Diverged { step, cause };
             break;
