@@ -194,8 +194,20 @@ impl Dataset {
             match &self.features {
                 Features::Floats(data) => out.assign(&data.row(row)),
                 Features::Bytes(data) => {
-                    for (o, &b) in out.iter_mut().zip(data.row(row)) {
-                        *o = scale(b);
+                    let bytes = data.row(row);
+                    // Rows of a batch buffer and of the pixels are contiguous: scaled
+                    // as slices, which the compiler vectorises.
+                    match (out.as_slice_mut(), bytes.as_slice()) {
+                        (Some(out), Some(bytes)) => {
+                            for (o, &b) in out.iter_mut().zip(bytes) {
+                                *o = scale(b);
+                            }
+                        }
+                        _ => {
+                            for (o, &b) in out.iter_mut().zip(bytes) {
+                                *o = scale(b);
+                            }
+                        }
                     }
                 }
             }
