@@ -10,7 +10,7 @@
 // - Graphs: a box for every --graph-nodes name, laid out with a non-zero size;
 // - for --test-runs RUN,SUB (a run with a held-out test set and the sub-run SUB its
 //   curves and pictures go to): every --test-scalars chart draws RUN's and SUB's lines
-//   (at least 2 points each: the card the training and the test curve share), every
+//   as above (the card the training and the test curve share), every
 //   --test-images image of SUB is shown as above, PR Curves draws a curve on the card
 //   of every --pr-curves tag of SUB, and the Projector shows SUB's --embedding tensor,
 //   its points counted and its canvas laid out.
@@ -122,9 +122,8 @@ async function screenshot(page, opts, name) {
 // ---- Time Series ----------------------------------------------------------------------
 
 // In the page: each run's colour in the run list, and for `tag`'s chart, every drawn
-// line per run: its number of points and the share of the chart's width it spans (at
-// least `minShare` for each run's longest line).
-function timeSeriesState({ tag, runs, minShare }) {
+// line per run: its number of points and the share of the chart's width it spans.
+function timeSeriesState({ tag, runs }) {
   const colours = {};
   for (const row of document.querySelectorAll('tb-data-table-content-row[data-id]')) {
     const id = row.getAttribute('data-id');
@@ -154,7 +153,7 @@ function timeSeriesState({ tag, runs, minShare }) {
     const mine = lines.filter((l) => l.stroke === colour);
     if (mine.length === 0) return { run, ok: false, text: `${run}: no line in its colour ${colour}` };
     const best = mine.reduce((a, b) => (b.points > a.points ? b : a));
-    const ok = best.points >= 2 && best.share >= minShare;
+    const ok = best.points >= 2 && best.share >= 0.5;
     const pct = Math.round(best.share * 100);
     return { run, ok, text: `${run}: ${best.points} points across ${pct}% of the chart` };
   });
@@ -166,14 +165,11 @@ function timeSeriesState({ tag, runs, minShare }) {
 
 async function checkTimeSeries(browser, opts) {
   const page = await tb.open(browser, opts.url, '?forceSVG=true#timeseries');
-  // The runs of one chart cover the same steps; a run with a test set may be far
-  // shorter than the others (the Fashion-MNIST run beside the XOR ones): its lines need
-  // only be drawn.
-  const charts = opts.scalars.map((tag) => ({ tag, runs: opts.runs, minShare: 0.5 }));
-  for (const tag of opts.testScalars) charts.push({ tag, runs: opts.testRuns, minShare: 0 });
+  const charts = opts.scalars.map((tag) => ({ tag, runs: opts.runs }));
+  for (const tag of opts.testScalars) charts.push({ tag, runs: opts.testRuns });
   try {
     const found = [];
-    for (const { tag, runs, minShare } of charts) {
+    for (const { tag, runs } of charts) {
       // Cards are drawn only once on screen: bring the tag's group (its first path
       // component, TensorBoard's default grouping) into view.
       const group = tag.split('/')[0];
@@ -182,7 +178,7 @@ async function checkTimeSeries(browser, opts) {
         const heading = page.locator('.group-title').filter({ hasText: new RegExp(`^${escapeRegExp(group)}$`) });
         const target = (await card.count()) > 0 ? card : heading;
         if ((await target.count()) > 0) await target.first().scrollIntoViewIfNeeded().catch(() => {});
-        return page.evaluate(timeSeriesState, { tag, runs, minShare });
+        return page.evaluate(timeSeriesState, { tag, runs });
       });
       if (!state.ok) throw new Missing(`${state.detail}; ${await pageSays(page)}`);
       found.push(state.detail);
