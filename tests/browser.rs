@@ -331,11 +331,7 @@ fn check_fashion_log(load_fast: bool, case: &str) {
     let test_run = format!("{FASHION_RUN}/{TEST_RUN}");
     let mut tb = TensorBoard::start(logdir, load_fast);
     tb.wait_for_runs(&[FASHION_RUN, &test_run], DEFAULT_TIMEOUT);
-    // Everything is written by the time the run ends; the embedding, last.
-    tb.wait_for_json("/data/plugin/projector/runs", DEFAULT_TIMEOUT, |runs| {
-        runs.as_array()
-            .is_some_and(|r| r.iter().any(|r| r == test_run.as_str()))
-    });
+    fashion::wait_until_read(&mut tb, FASHION_RUN);
     let pr_curves: Vec<String> = FASHION_MNIST_CLASSES
         .iter()
         .map(|c| tags::pr_curve(c))

@@ -36,7 +36,7 @@ use tbtrain::summary::projector;
 use tbtrain::train::config::TEST_RUN;
 use tbtrain::train::{confusion, embedding, gallery, tags};
 
-use common::fashion::{small_split, train_run, LAST, TEST_ROWS, WIDTH};
+use common::fashion::{small_split, train_run, wait_until_read, LAST, TEST_ROWS, WIDTH};
 use common::harness::Need;
 use common::{png_size, query, with_both_loaders, TensorBoard, DEFAULT_TIMEOUT};
 
@@ -87,11 +87,9 @@ fn check_views(tb: &mut TensorBoard) {
         .collect();
     let listed: Vec<&str> = runs.iter().map(String::as_str).collect();
     tb.wait_for_runs(&listed, DEFAULT_TIMEOUT);
-    // The runs are listed as soon as found: wait until the embedding, written last, is
-    // served.
-    tb.wait_for_json("/data/plugin/projector/runs", DEFAULT_TIMEOUT, |r| {
-        r.as_array().is_some_and(|r| r.len() == RUNS.len())
-    });
+    for (run, _, _) in RUNS {
+        wait_until_read(tb, run);
+    }
     // The ReLU net starts at the 10-class guess: its first cost is about ln 10. (The
     // deep sigmoid net starts higher, its output the same for every input but not a
     // tenth for each class.)

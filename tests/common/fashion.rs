@@ -8,9 +8,13 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use serde_json::Value;
 use tbtrain::data::{self, DatasetSpec, Split};
 use tbtrain::nn::{ActivationKind, Init};
-use tbtrain::train::{self, Outcome, TrainConfig};
+use tbtrain::train::config::TEST_RUN;
+use tbtrain::train::{self, tags, Outcome, TrainConfig};
+
+use super::{query, TensorBoard, DEFAULT_TIMEOUT};
 
 /// Training and test images used: the first of each file.
 pub const TRAIN_ROWS: usize = 2_000;
@@ -52,4 +56,30 @@ pub fn train_run(run_dir: &Path, data: &Split, act: ActivationKind, depth: usize
         .unwrap_or_else(|e| panic!("train {}: {e}", run_dir.display()));
     assert_eq!(report.outcome, Outcome::Completed, "{}", run_dir.display());
     assert_eq!(report.steps_done as i64, LAST + 1, "{}", run_dir.display());
+}
+
+/// Waits until `tb` serves the run `run`'s last training step and its test sub-run's
+/// last pictures (the test images on the final weights, the last event of its file): a
+/// run is listed as soon as it is found, and the Python loader then reads its events
+/// while it answers. (The Projector reads its files itself.)
+pub fn wait_until_read(tb: &mut TensorBoard, run: &str) {
+    let last_step = |points: &Value| {
+        let last = points.as_array().and_then(|p| p.last());
+        // Scalars: [wall_time, step, value]; images: {"step": ...}.
+        last.and_then(|p| p.get(1).or_else(|| p.get("step")))
+            .and_then(Value::as_i64)
+    };
+    let test = format!("{run}/{TEST_RUN}");
+    for (plugin, r, tag, last) in [
+        ("scalars", run, tags::COST, LAST),
+        ("images", test.as_str(), tags::TEST_IMAGES, LAST + 1),
+    ] {
+        let path = format!(
+            "/data/plugin/{plugin}/{plugin}?{}",
+            query(&[("run", r), ("tag", tag)])
+        );
+        tb.wait_for_json(&path, DEFAULT_TIMEOUT, |points| {
+            last_step(points) == Some(last)
+        });
+    }
 }
