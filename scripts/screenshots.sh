@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Regenerates the README's pictures, docs/images/*.png: what a user sees in the REAL
-# TensorBoard after the lesson's two runs (11-layer sigmoid net vs 11-layer ReLU net on XOR).
+# TensorBoard after the lesson's two runs (11-layer sigmoid net vs 11-layer ReLU net on XOR),
+# and after the same two nets on Fashion-MNIST (the views of a held-out test set: train and
+# test accuracy, confusion matrix, test images, PR curves, the Projector).
 #
-# What it does: builds the release binary, trains the two runs into a temporary logdir,
-# starts the venv's TensorBoard on 127.0.0.1 and a free port, drives headless Chromium
+# What it does: builds the release binary, trains the XOR runs into a temporary logdir
+# and the Fashion-MNIST runs into another, starts the venv's TensorBoard on each
+# (127.0.0.1, a free port: two TensorBoards, as the two sets of runs are two
+# experiments with different step ranges and dashboards), drives headless Chromium
 # with playwright-core (some pictures need clicks: closing a side pane, log scale, zoom,
 # expanding a graph node), cuts each picture off below the part that makes its point,
 # and stops TensorBoard and the browser (by pid) on every exit path.
@@ -15,6 +19,7 @@
 #   - chromium        Debian: `apt-get install -y chromium` (or set CHROMIUM=/path)
 #   - node and npm    playwright-core, pinned in scripts/browser/package-lock.json, is
 #                     installed with `npm ci --prefix scripts/browser` when missing
+#   - Fashion-MNIST   Debian: `apt-get install -y dataset-fashion-mnist`
 # The venv's Pillow (a TensorBoard dependency) shrinks the PNGs to a 256-colour palette.
 #
 # Not part of CI: the pictures are checked in; rerun this after a change that alters
@@ -28,6 +33,7 @@ cd "$repo_root"
 out_dir="$(mkdir -p "${1:-docs/images}" && cd "${1:-docs/images}" && pwd)"
 venv="${TBTRAIN_VENV:-$repo_root/.venv}"
 pictures="cost-accuracy.png vanishing-gradient.png decision-boundary.png gradient-distributions.png graph.png hparams.png"
+pictures="$pictures fashion-accuracy.png confusion-matrix.png test-images.png pr-curves.png projector-sigmoid.png projector-relu.png"
 
 die() {
     echo "screenshots: $*" >&2
@@ -43,40 +49,57 @@ fi
 missing="$(node scripts/browser/check.js --probe)" || die "cannot drive a browser: $missing"
 
 work="$(mktemp -d)"
-tb_pid=""
+tb_pids=""
 cleanup() {
-    if [ -n "$tb_pid" ] && kill -0 "$tb_pid" 2>/dev/null; then
-        kill "$tb_pid" 2>/dev/null || true
-        wait "$tb_pid" 2>/dev/null || true
-    fi
+    for pid in $tb_pids; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "screenshots: building and training the lesson's two runs"
+echo "screenshots: building and training the lesson's two runs, on XOR and on Fashion-MNIST"
 cargo build --release --quiet
 bin="${CARGO_TARGET_DIR:-target}/release/tbtrain"
 logs="$work/logs"
 "$bin" --depth 11 --act sigmoid --seed 1 --logdir "$logs/sig" --quiet
 "$bin" --depth 11 --act relu --seed 1 --logdir "$logs/relu" --quiet
-
-port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-# Started from $work with a relative --logdir: the dashboards show "logs", not a temp path.
-(cd "$work" && exec "$venv/bin/tensorboard" --logdir logs --host 127.0.0.1 --port "$port") >"$work/tensorboard.log" 2>&1 &
-tb_pid=$!
-url="http://127.0.0.1:$port"
-echo "screenshots: TensorBoard pid $tb_pid at $url"
-listed=""
-for _ in $(seq 1 300); do
-    runs="$("$venv/bin/python" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "$url/data/runs" 2>/dev/null || true)"
-    case "$runs" in *'"sig"'*'"relu"'* | *'"relu"'*'"sig"'*) listed=yes && break ;; esac
-    kill -0 "$tb_pid" 2>/dev/null || die "TensorBoard exited: $(tail -5 "$work/tensorboard.log")"
-    sleep 0.2
+fashion="$work/fashion"
+for act in sigmoid relu; do
+    run="$([ "$act" = sigmoid ] && echo sig || echo relu)"
+    "$bin" --dataset fashion-mnist --depth 11 --width 64 --init xavier --batch 100 --epochs 5 --lr 0.1 \
+        --act "$act" --seed 1 --logdir "$fashion/$run" --quiet
 done
-[ -n "$listed" ] || die "TensorBoard did not list both runs (sig, relu) in time: $runs"
 
-node scripts/browser/screenshots.js "$url" "$out_dir"
+# Starts TensorBoard on the logdir $1 (relative to $work, started from there so the
+# dashboards show its name, not a temporary path) and waits until it lists the runs
+# sig and relu; sets $url.
+start_tensorboard() {
+    local logdir="$1" port pid runs listed=""
+    port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    (cd "$work" && exec "$venv/bin/tensorboard" --logdir "$logdir" --host 127.0.0.1 --port "$port") >"$work/tensorboard-$logdir.log" 2>&1 &
+    pid=$!
+    tb_pids="$tb_pids $pid"
+    url="http://127.0.0.1:$port"
+    echo "screenshots: TensorBoard pid $pid at $url on $logdir"
+    for _ in $(seq 1 300); do
+        runs="$("$venv/bin/python" -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' "$url/data/runs" 2>/dev/null || true)"
+        case "$runs" in *'"sig"'*'"relu"'* | *'"relu"'*'"sig"'*) listed=yes && break ;; esac
+        kill -0 "$pid" 2>/dev/null || die "TensorBoard exited: $(tail -5 "$work/tensorboard-$logdir.log")"
+        sleep 0.2
+    done
+    [ -n "$listed" ] || die "TensorBoard did not list both runs (sig, relu) of $logdir in time: $runs"
+}
+start_tensorboard logs
+lesson_url="$url"
+start_tensorboard fashion
+fashion_url="$url"
+
+node scripts/browser/screenshots.js "$lesson_url" "$out_dir" "$fashion_url"
 
 "$venv/bin/python" - "$out_dir" $pictures <<'PY'
 """Stores each picture as a 256-colour palette PNG: UI screenshots stay sharp and small."""

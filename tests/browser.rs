@@ -7,6 +7,14 @@
 //! empty logdir, where the checker must fail and say what is missing: so a pass means
 //! TensorBoard drew something.
 //!
+//! A small Fashion-MNIST run (`tests/common/fashion.rs`, a 3-layer ReLU net) is judged
+//! too, once per loader, in a TensorBoard of its own (beside the XOR runs its
+//! `confusion_matrix` group would close Time Series' `cost` group, and its 40 steps
+//! would be a sliver of the 10,000-step axis): the `accuracy` card draws the run's and
+//! its test sub-run's lines, the Images dashboard shows the test sub-run's
+//! `confusion_matrix` and `test_images`, PR Curves draws every class's curve, and the
+//! Projector shows the `last_hidden_layer` embedding.
+//!
 //! Screenshots of every page judged go to `$TBTRAIN_SCREENSHOTS_DIR`, else
 //! `<target dir>/browser-screenshots`, one directory per case (CI uploads them).
 //!
@@ -24,7 +32,11 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::harness::{self, Need};
-use common::{TensorBoard, DEFAULT_TIMEOUT};
+use common::{fashion, TensorBoard, DEFAULT_TIMEOUT};
+use tbtrain::data::idx::FASHION_MNIST_CLASSES;
+use tbtrain::nn::ActivationKind;
+use tbtrain::train::config::TEST_RUN;
+use tbtrain::train::{embedding, tags};
 
 fn main() {
     let conclusion = harness::run(vec![
@@ -43,9 +55,23 @@ fn main() {
             Need::TensorBoard,
             Need::Browser
         ),
+        trial!(
+            tensorboard_draws_a_fashion_mnist_run_with_the_rust_loader,
+            Need::TensorBoard,
+            Need::Browser,
+            Need::FashionMnist
+        ),
+        trial!(
+            tensorboard_draws_a_fashion_mnist_run_with_the_python_loader,
+            Need::TensorBoard,
+            Need::Browser,
+            Need::FashionMnist
+        ),
     ]);
-    if let Some(dir) = COMPARE_LOG.get() {
-        let _ = fs::remove_dir_all(dir);
+    for log in [&COMPARE_LOG, &FASHION_LOG] {
+        if let Some(dir) = log.get() {
+            let _ = fs::remove_dir_all(dir);
+        }
     }
     conclusion.exit()
 }
@@ -270,4 +296,87 @@ fn the_checker_fails_when_tensorboard_draws_nothing() {
         stdout.contains("browser check: 0 of 3 dashboards as expected"),
         "{stdout}"
     );
+}
+
+// ---- a Fashion-MNIST run --------------------------------------------------------------
+
+/// The Fashion-MNIST run's name.
+const FASHION_RUN: &str = "relu";
+/// Its depth: a 3-layer ReLU net.
+const FASHION_DEPTH: usize = 3;
+
+static FASHION_LOG: OnceLock<PathBuf> = OnceLock::new();
+
+/// A logdir holding [`FASHION_RUN`] (and its test sub-run), made once per test process;
+/// `main` removes it after the tests.
+fn fashion_log() -> &'static Path {
+    FASHION_LOG.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("tbtrain-browser-fashion-")
+            .tempdir()
+            .expect("create a temporary directory");
+        let run_dir = dir.path().join(FASHION_RUN);
+        fashion::train_run(
+            &run_dir,
+            &fashion::small_split(),
+            ActivationKind::Relu,
+            FASHION_DEPTH,
+        );
+        dir.keep()
+    })
+}
+
+fn check_fashion_log(load_fast: bool, case: &str) {
+    let logdir = fashion_log();
+    let test_run = format!("{FASHION_RUN}/{TEST_RUN}");
+    let mut tb = TensorBoard::start(logdir, load_fast);
+    tb.wait_for_runs(&[FASHION_RUN, &test_run], DEFAULT_TIMEOUT);
+    fashion::wait_until_read(&mut tb, FASHION_RUN);
+    let pr_curves: Vec<String> = FASHION_MNIST_CLASSES
+        .iter()
+        .map(|c| tags::pr_curve(c))
+        .collect();
+    let checker = harness::browser_dir().join("check.js");
+    let out = Command::new("node")
+        .arg(&checker)
+        .args(["--url", &tb.url()])
+        .args(["--test-runs", &format!("{FASHION_RUN},{test_run}")])
+        .args(["--test-scalars", tags::ACCURACY])
+        .args([
+            "--test-images",
+            &[tags::CONFUSION_MATRIX, tags::TEST_IMAGES].join(","),
+        ])
+        .args(["--pr-curves", &pr_curves.join(",")])
+        .args(["--embedding", embedding::TAG])
+        .arg("--screenshots")
+        .arg(screenshots(case))
+        .args(["--timeout-ms", &DRAW_TIMEOUT_MS.to_string()])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run node {}: {e}", checker.display()));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{}: the browser check said:\n{said}", tb.label());
+    if !out.status.success() {
+        tb.fail(&format!(
+            "the browser check failed ({}):\n{said}",
+            out.status
+        ));
+    }
+    assert!(
+        said.contains("browser check: 4 of 4 dashboards as expected"),
+        "{}: {said}",
+        tb.label()
+    );
+    tb.assert_log_clean();
+}
+
+fn tensorboard_draws_a_fashion_mnist_run_with_the_rust_loader() {
+    check_fashion_log(true, "fashion-rust-loader");
+}
+
+fn tensorboard_draws_a_fashion_mnist_run_with_the_python_loader() {
+    check_fashion_log(false, "fashion-python-loader");
 }

@@ -14,7 +14,6 @@
 mod common;
 
 use std::path::Path;
-use std::thread;
 
 use serde_json::Value;
 use tbtrain::summary::projector::{self, Embedding, Sprite};
@@ -22,7 +21,7 @@ use tbtrain::summary::PrCurveData;
 use tbtrain::SummaryWriter;
 
 use common::harness::Need;
-use common::{query, TensorBoard, DEFAULT_TIMEOUT};
+use common::{query, with_both_loaders, TensorBoard, DEFAULT_TIMEOUT};
 
 fn main() {
     common::harness::main(vec![
@@ -35,24 +34,6 @@ fn main() {
             Need::TensorBoard
         ),
     ]);
-}
-
-/// Runs `check` against a server of each loader, concurrently.
-fn with_both_loaders(logdir: &Path, check: fn(&mut TensorBoard)) {
-    thread::scope(|s| {
-        let handles = [true, false].map(|load_fast| {
-            s.spawn(move || {
-                let mut tb = TensorBoard::start(logdir, load_fast);
-                check(&mut tb);
-                tb.assert_log_clean();
-            })
-        });
-        for handle in handles {
-            if let Err(panic) = handle.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-    });
 }
 
 // ---- PR curves ------------------------------------------------------------------------
@@ -153,7 +134,7 @@ fn check_pr_curves(tb: &mut TensorBoard) {
 
     for (class, name) in CLASSES.iter().enumerate() {
         let tag = format!("pr/{name}");
-        let entries = pr_entries(tb, "classifier", &tag);
+        let entries = tb.pr_curves("classifier", &tag);
         let steps: Vec<i64> = entries
             .iter()
             .map(|e| e["step"].as_i64().unwrap())
@@ -173,39 +154,26 @@ fn check_pr_curves(tb: &mut TensorBoard) {
     }
     // Bird is never predicted above 0.55: TensorBoard serves its curve up to the last
     // threshold with a prediction at or above it (0.5), and no further.
-    let bird = &pr_entries(tb, "classifier", "pr/bird")[0];
+    let bird = &tb.pr_curves("classifier", "pr/bird")[0];
     assert_eq!(
         bird["thresholds"].as_array().unwrap().len(),
         6,
         "{label}: {bird}"
     );
-    let cat = &pr_entries(tb, "classifier", "pr/cat")[0];
+    let cat = &tb.pr_curves("classifier", "pr/cat")[0];
     assert_eq!(
         cat["thresholds"].as_array().unwrap().len(),
         THRESHOLDS as usize,
         "{label}: {cat}"
     );
 
-    let raw = pr_entries(tb, "classifier", "raw");
+    let raw = tb.pr_curves("classifier", "raw");
     assert_eq!(raw.len(), 1, "{label}");
     assert_eq!(raw[0]["step"], 3, "{label}");
     check_entry(&label, "raw", &raw[0], &raw_curve());
     tb.wait_for_json("/data/plugins_listing", DEFAULT_TIMEOUT, |l| {
         l["pr_curves"]["enabled"] == true
     });
-}
-
-/// `GET /data/plugin/pr_curves/pr_curves?run=&tag=`: the run's entries, one per step.
-fn pr_entries(tb: &TensorBoard, run: &str, tag: &str) -> Vec<Value> {
-    let path = format!(
-        "/data/plugin/pr_curves/pr_curves?{}",
-        query(&[("run", run), ("tag", tag)])
-    );
-    let json = tb.get_json(&path);
-    json[run]
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| tb.fail(&format!("{path}: no list for run {run}: {json}")))
 }
 
 /// One served entry against the curve written: the served prefix (TensorBoard stops at
@@ -373,7 +341,7 @@ fn check_projector(tb: &mut TensorBoard) {
 
     for step in [5, 10] {
         let name = projector::tensor_name("hidden", step);
-        let bytes = projector_get(tb, "tensor", "classifier", &name);
+        let bytes = tb.projector("tensor", "classifier", &name);
         let expected: Vec<u8> = hidden_features(step)
             .iter()
             .flat_map(|v| v.to_le_bytes())
@@ -382,7 +350,7 @@ fn check_projector(tb: &mut TensorBoard) {
             bytes == expected,
             "{label}: tensor {name}: other float32 bytes"
         );
-        let metadata = projector_get(tb, "metadata", "classifier", &name);
+        let metadata = tb.projector("metadata", "classifier", &name);
         let mut labels = class_names().join("\n");
         labels.push('\n');
         assert_eq!(
@@ -390,7 +358,7 @@ fn check_projector(tb: &mut TensorBoard) {
             labels,
             "{label}: {name}"
         );
-        let sprite = projector_get(tb, "sprite_image", "classifier", &name);
+        let sprite = tb.projector("sprite_image", "classifier", &name);
         let on_disk = std::fs::read(
             tb.logdir()
                 .join(format!("classifier/projector/hidden-{step}/sprite.png")),
@@ -400,18 +368,18 @@ fn check_projector(tb: &mut TensorBoard) {
         check_sprite_pixels(&label, &sprite);
     }
 
-    let input = projector_get(tb, "metadata", "classifier", "input:00000");
+    let input = tb.projector("metadata", "classifier", "input:00000");
     assert_eq!(String::from_utf8_lossy(&input), input_metadata(), "{label}");
-    let tensor = projector_get(tb, "tensor", "classifier", "input:00000");
+    let tensor = tb.projector("tensor", "classifier", "input:00000");
     assert_eq!(tensor.len(), TRUTH.len() * 2 * 4, "{label}");
 
-    let points = projector_get(tb, "tensor", "emb_only", "points:00000");
+    let points = tb.projector("tensor", "emb_only", "points:00000");
     let expected: Vec<u8> = [1.5f32, -2.0]
         .iter()
         .flat_map(|v| v.to_le_bytes())
         .collect();
     assert_eq!(points, expected, "{label}");
-    let metadata = projector_get(tb, "metadata", "emb_only", "points:00000");
+    let metadata = tb.projector("metadata", "emb_only", "points:00000");
     assert_eq!(
         String::from_utf8_lossy(&metadata),
         "caf\u{e9}\ntab\\there\n",
@@ -420,14 +388,6 @@ fn check_projector(tb: &mut TensorBoard) {
     tb.wait_for_json("/data/plugins_listing", DEFAULT_TIMEOUT, |l| {
         l["projector"]["enabled"] == true
     });
-}
-
-/// `GET /data/plugin/projector/<route>?run=&name=`, which must answer 200.
-fn projector_get(tb: &TensorBoard, route: &str, run: &str, name: &str) -> Vec<u8> {
-    tb.get_bytes(&format!(
-        "/data/plugin/projector/{route}?{}",
-        query(&[("run", run), ("name", name)])
-    ))
 }
 
 /// The sprite is 4x4 images of 3x2: image `i` at cell `(i % 4, i / 4)`, the last row of

@@ -1,22 +1,24 @@
 #!/usr/bin/env node
 // Takes the README's pictures (docs/images/*.png) of a running TensorBoard that shows the
-// lesson's two runs; scripts/screenshots.sh trains them, starts TensorBoard and calls
-// this. Same browser, flags and fresh pages as the browser test (tensorboard.js).
+// lesson's two runs, and, given FASHION_URL, of one that shows the same two nets trained
+// on Fashion-MNIST (runs sig and relu, with their test sub-runs); scripts/screenshots.sh
+// trains them, starts the TensorBoards and calls this. Same browser, flags and fresh
+// pages as the browser test (tensorboard.js).
 //
-// Usage: screenshots.js TENSORBOARD_URL OUT_DIR
+// Usage: screenshots.js TENSORBOARD_URL OUT_DIR [FASHION_URL]
 'use strict';
 
 const path = require('path');
 const tb = require('./tensorboard');
 
-const [base, outDir] = process.argv.slice(2);
+const [base, outDir, fashionBase] = process.argv.slice(2);
 if (!base || !outDir) {
-  console.error('usage: screenshots.js TENSORBOARD_URL OUT_DIR');
+  console.error('usage: screenshots.js TENSORBOARD_URL OUT_DIR [FASHION_URL]');
   process.exit(2);
 }
 const MARGIN = 16;
 
-const open = (browser, route, width, height) => tb.open(browser, base, route, { width, height });
+const open = (browser, route, width, height, url = base) => tb.open(browser, url, route, { width, height });
 const settle = (page) => tb.settle(page);
 
 // The bounding boxes of `locator`'s elements (scrolled into view first when `scroll`);
@@ -54,6 +56,64 @@ async function shootCrop(page, locator, name) {
   await page.screenshot({ path: path.join(outDir, name), clip: { x, y, width: right - x, height: bottom - y } });
   console.log('screenshots: ' + name);
   await page.context().close();
+}
+
+// The Projector's frame (the plugin runs in frames of its own; the innermost draws).
+async function projectorFrame(page) {
+  const state = await tb.poll(page, 60000, async () => ({
+    ok: page.frames().some((f) => f.url().includes('/data/plugin/projector/')),
+  }));
+  if (!state.ok) throw new Error('no Projector frame');
+  return page.frames().find((f) => f.url().includes('/data/plugin/projector/'));
+}
+
+// The Projector as it opens on `run`'s embedding (chosen in its run menu when it opens
+// on another), its points drawn.
+async function shootProjector(browser, run, name) {
+  const page = await open(browser, '#projector', 1400, 900, fashionBase);
+  const frame = await projectorFrame(page);
+  const runMenu = frame.locator('paper-dropdown-menu').first();
+  await runMenu.waitFor();
+  const chosen = async () => (await runMenu.locator('input').first().inputValue().catch(() => '')).trim();
+  if ((await chosen()) !== run) {
+    await runMenu.click();
+    await frame.locator('paper-item', { hasText: new RegExp(`^\\s*${run.replace('/', '\\/')}\\s*$`) }).first().click();
+  }
+  await tb.poll(page, 60000, async () => ({ ok: (await chosen()) === run }));
+  await settle(page);
+  await page.waitForTimeout(3000);
+  await page.screenshot({ path: path.join(outDir, name) });
+  console.log('screenshots: ' + name);
+  await page.context().close();
+}
+
+// The Fashion-MNIST runs: the views of a held-out test set.
+async function fashionPictures(browser) {
+  // Time Series as it opens: the accuracy card, each run's training curve and its test
+  // sub-run's curve together.
+  let page = await open(browser, '?forceSVG=true#timeseries', 1400, 900, fashionBase);
+  await tb.poll(page, 60000, async () => ({ ok: (await page.locator('scalar-card').count()) >= 1 }));
+  await settle(page);
+  await shoot(page, page.locator('scalar-card').first(), 'fashion-accuracy.png');
+
+  // Images: each test sub-run's confusion matrix, then its test images (the last
+  // evaluation, as the cards open).
+  for (const [tag, name] of [['confusion_matrix', 'confusion-matrix.png'], ['test_images', 'test-images.png']]) {
+    page = await open(browser, '#images', 1400, 1400, fashionBase);
+    await settle(page);
+    await shootCrop(page, page.locator('tf-image-loader').filter({ hasText: tag }), name);
+  }
+
+  // PR Curves: the first classes' cards, both test sub-runs' curves in each.
+  page = await open(browser, '#pr_curves', 1700, 1000, fashionBase);
+  const cards = page.locator('tf-pr-curve-card');
+  await tb.poll(page, 60000, async () => ({ ok: (await cards.count()) >= 2 }));
+  await settle(page);
+  await shoot(page, cards.nth(1), 'pr-curves.png');
+
+  // The Projector: the last hidden layer of 1,000 test images, sigmoid then ReLU.
+  await shootProjector(browser, 'sig/test', 'projector-sigmoid.png');
+  await shootProjector(browser, 'relu/test', 'projector-relu.png');
 }
 
 (async () => {
@@ -102,6 +162,8 @@ async function shootCrop(page, locator, name) {
     // HParams: its table as it opens, one row per run with the settings and final metrics.
     page = await open(browser, '#hparams', 1700, 480);
     await shoot(page, page.locator('tf-hparams-query-pane'), 'hparams.png');
+
+    if (fashionBase) await fashionPictures(browser);
   } finally {
     await browser.close();
   }

@@ -22,6 +22,8 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "train")]
+pub mod fashion;
 pub mod harness;
 
 use std::fmt::Write as _;
@@ -726,12 +728,72 @@ impl TensorBoard {
         )
     }
 
+    /// `GET /data/plugin/pr_curves/pr_curves?run=&tag=`: the run's entries, one per step,
+    /// each `{"wall_time", "step", "precision", "recall", "true_positives", ...,
+    /// "thresholds"}` (cut after the last threshold with a prediction at or above it).
+    pub fn pr_curves(&self, run: &str, tag: &str) -> Vec<Value> {
+        let path = format!(
+            "/data/plugin/pr_curves/pr_curves?{}",
+            query(&[("run", run), ("tag", tag)])
+        );
+        let json = self.get_json(&path);
+        json[run]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| self.fail(&format!("{path}: no list for run {run}: {json}")))
+    }
+
+    /// `GET /data/plugin/projector/<route>?run=&name=` (`tensor`, `metadata`,
+    /// `sprite_image`), which must answer 200: the body's bytes.
+    pub fn projector(&self, route: &str, run: &str, name: &str) -> Vec<u8> {
+        self.get_bytes(&format!(
+            "/data/plugin/projector/{route}?{}",
+            query(&[("run", run), ("name", name)])
+        ))
+    }
+
     /// `GET /data/plugin/custom_scalars/layout`: the merged `Layout` of all runs as JSON
     /// (`{"category": [{"title", "chart": [{"title", "multiline": {"tag": [...]}}]}]}`),
     /// `{}` when no run has one.
     pub fn custom_scalars_layout(&self) -> Value {
         self.get_json("/data/plugin/custom_scalars/layout")
     }
+}
+
+/// Runs `check` against a server of each loader (`--load_fast=true` and `false`, at
+/// their default settings) reading `logdir`, concurrently, each its own server, then
+/// fails the test if either logged a problem ([`TensorBoard::assert_log_clean`]).
+pub fn with_both_loaders(logdir: &Path, check: impl Fn(&mut TensorBoard) + Sync) {
+    let check = &check;
+    thread::scope(|s| {
+        let handles = [true, false].map(|load_fast| {
+            s.spawn(move || {
+                let mut tb = TensorBoard::start(logdir, load_fast);
+                check(&mut tb);
+                tb.assert_log_clean();
+            })
+        });
+        for handle in handles {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
+/// The width and height of a PNG (from its IHDR chunk), or why `bytes` is not one.
+pub fn png_size(bytes: &[u8]) -> Result<(u32, u32), String> {
+    const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
+    if bytes.len() < 24 || bytes[..8] != SIGNATURE || &bytes[12..16] != b"IHDR" {
+        let head = &bytes[..bytes.len().min(16)];
+        return Err(format!(
+            "not a PNG ({} bytes, starting {head:?})",
+            bytes.len()
+        ));
+    }
+    let be =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    Ok((be(16), be(20)))
 }
 
 fn ok_json(path: &str, response: &Response) -> Result<Value, String> {
