@@ -8,11 +8,10 @@
 //! TensorBoard drew something.
 //!
 //! A small Fashion-MNIST run (`tests/common/fashion.rs`, a 3-layer ReLU net) is judged
-//! too, once per loader, in a TensorBoard of its own (beside the XOR runs its
-//! `confusion_matrix` group would close Time Series' `cost` group, and its 40 steps
+//! too, once per loader, in a TensorBoard of its own (beside the XOR runs its 40 steps
 //! would be a sliver of the 10,000-step axis): the `accuracy` card draws the run's and
 //! its test sub-run's lines, the Images dashboard shows the test sub-run's
-//! `confusion_matrix` and `test_images`, PR Curves draws every class's curve, and the
+//! `evaluation/confusion_matrix` and `evaluation/test_images`, PR Curves draws every class's curve, and the
 //! Projector shows the `last_hidden_layer` embedding.
 //!
 //! Screenshots of every page judged go to `$TBTRAIN_SCREENSHOTS_DIR`, else

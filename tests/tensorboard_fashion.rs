@@ -8,7 +8,7 @@
 //! - scalars: `accuracy` (and `cost`) served for the run `X` and its test sub-run
 //!   `X/test`, so Time Series draws both on one card; the ReLU net's training cost
 //!   starts at the 10-class guess, ln 10;
-//! - images of the test sub-run: `confusion_matrix` and `test_images` are PNGs of the
+//! - images of the test sub-run: `evaluation/confusion_matrix` and `evaluation/test_images` are PNGs of the
 //!   size the trainer draws, at the same steps as the PR curves;
 //! - the PR-curves plugin: one curve per class, `pr_curve/<class name>`, each entry on
 //!   the 201 thresholds written (a prefix of them: TensorBoard cuts a curve after its
@@ -162,7 +162,7 @@ fn check_scalars(tb: &mut TensorBoard, run: &str) {
     }
 }
 
-/// The test sub-run's `confusion_matrix` and `test_images`: PNGs of the trainer's
+/// The test sub-run's `evaluation/confusion_matrix` and `evaluation/test_images`: PNGs of the trainer's
 /// widths, at the same steps. Returns those steps.
 fn check_pictures(tb: &mut TensorBoard, run: &str) -> Vec<i64> {
     let label = tb.label();

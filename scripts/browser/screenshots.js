@@ -98,7 +98,7 @@ async function fashionPictures(browser) {
 
   // Images: each test sub-run's confusion matrix, then its test images (the last
   // evaluation, as the cards open).
-  for (const [tag, name] of [['confusion_matrix', 'confusion-matrix.png'], ['test_images', 'test-images.png']]) {
+  for (const [tag, name] of [['evaluation/confusion_matrix', 'confusion-matrix.png'], ['evaluation/test_images', 'test-images.png']]) {
     page = await open(browser, '#images', 1400, 1400, fashionBase);
     await settle(page);
     await shootCrop(page, page.locator('tf-image-loader').filter({ hasText: tag }), name);

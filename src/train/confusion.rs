@@ -1,4 +1,4 @@
-//! The `confusion_matrix` picture: how the test set's examples of each class were
+//! The `evaluation/confusion_matrix` picture: how the test set's examples of each class were
 //! classified, as a grid of cells, one row per true class and one column per predicted
 //! class, each cell shaded by the fraction of its row and labelled with it in percent.
 //!

@@ -1,4 +1,4 @@
-//! The `test_images` picture: the test set's first images, each with the class the
+//! The `evaluation/test_images` picture: the test set's first images, each with the class the
 //! network predicts for it and its true class.
 //!
 //! Sixteen images in a 4 x 4 grid, each enlarged to [`SCALE`] times its size; under

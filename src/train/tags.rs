@@ -24,11 +24,13 @@ pub const PREDICTIONS: &str = "predictions";
 pub const GRADIENTS_TABLE: &str = "gradients";
 /// The custom-scalars chart of every gradient norm.
 pub const GRAD_NORM_CHART: &str = "vanishing gradient";
-/// The test set's confusion matrix (in the `test` sub-run).
-pub const CONFUSION_MATRIX: &str = "confusion_matrix";
+/// The test set's confusion matrix (in the `test` sub-run). Under `evaluation/`, a
+/// group that sorts after `cost`, so the groups Time Series opens stay `accuracy` and
+/// `cost`.
+pub const CONFUSION_MATRIX: &str = "evaluation/confusion_matrix";
 /// The test set's first images with their predicted and true classes (in the `test`
-/// sub-run).
-pub const TEST_IMAGES: &str = "test_images";
+/// sub-run), beside the confusion matrix.
+pub const TEST_IMAGES: &str = "evaluation/test_images";
 
 /// The test set's precision-recall curve of one class (in the `test` sub-run), by the
 /// class's name.
