@@ -1,6 +1,7 @@
 //! `tbtrain sweep` and `tbtrain compare`, run as the binary: the runs a sweep makes, its
 //! summary checked against the runs' own event files read back with the library's
-//! reader, sharding, `--summarize-only`, a diverging configuration, the real
+//! reader, sharding, `--summarize-only`, a diverging configuration, the median test
+//! accuracy of a sweep with a test set, the real
 //! TensorBoard's HParams view of a sweep, and the usage errors.
 //!
 //! One 2 activations x 2 depths x 3 seeds sweep (300 steps per run) is made once per
@@ -27,6 +28,7 @@ fn main() {
         trial!(sweep_makes_one_directory_per_run_and_a_summary_that_matches_them),
         trial!(shards_split_the_sweep_and_summarize_only_rebuilds_the_printed_summary),
         trial!(a_diverging_configuration_is_counted_and_the_sweep_goes_on),
+        trial!(a_test_set_adds_the_median_test_accuracy_also_from_disk),
         trial!(usage_errors_name_the_flag),
         trial!(a_used_logdir_is_refused_unless_overwrite),
         trial!(compare_trains_side_by_side_and_refuses_a_used_logdir),
@@ -374,6 +376,90 @@ fn a_diverging_configuration_is_counted_and_the_sweep_goes_on() {
     // The same from disk: the diverged marker and the failed session end.
     let rebuilt = ok(&["sweep", "--summarize-only", "--logdir", l]);
     assert_eq!(summary_block(&rebuilt), block);
+}
+
+fn a_test_set_adds_the_median_test_accuracy_also_from_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = dir.path().to_str().unwrap();
+    let printed = ok(&[
+        "sweep",
+        "--dataset",
+        "xor,circles",
+        "--seeds",
+        "1..2",
+        "--steps",
+        "50",
+        "--jobs=2",
+        "--logdir",
+        l,
+    ]);
+    let block = summary_block(&printed);
+    let lines: Vec<&str> = block.lines().collect();
+    assert_eq!(lines[0], "4 runs in 2 configurations, 0 failed", "{block}");
+    let cells = |line: &str| -> Vec<String> {
+        line.trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    assert_eq!(
+        cells(lines[2]),
+        [
+            "dataset",
+            "runs",
+            "success",
+            "median final cost",
+            "median first step cost < 0.1",
+            "median test accuracy",
+            "failures"
+        ],
+        "{block}"
+    );
+    // Circles has a test set: the lower median of its seeds' test accuracies, as the
+    // runs recorded them. XOR has none.
+    let mut accs: Vec<f32> = (1..=2)
+        .map(|seed| {
+            let run = dir.path().join(format!("dataset=circles,seed={seed}"));
+            result_of(&run)
+                .test_accuracy
+                .unwrap_or_else(|| panic!("{}: no test accuracy", run.display()))
+        })
+        .collect();
+    accs.sort_by(f32::total_cmp);
+    let circles = cells(lines[4]);
+    assert_eq!(
+        (circles[0].as_str(), circles[5].clone()),
+        ("circles", format!("{:.4}", accs[0])),
+        "{block}"
+    );
+    let xor = cells(lines[5]);
+    assert_eq!((xor[0].as_str(), xor[5].as_str()), ("xor", "-"), "{block}");
+    assert_eq!(lines.len(), 6, "{block}");
+
+    let csv = fs::read_to_string(dir.path().join("summary/summary.csv")).unwrap();
+    let csv_lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        csv_lines[0],
+        "dataset,runs,successes,success_rate,median_final_cost,\
+         median_first_step_below_0_1,median_test_accuracy,failures,failed_runs",
+        "{csv}"
+    );
+    let field = |line: &str, i: usize| line.split(',').nth(i).map(String::from);
+    assert_eq!(field(csv_lines[1], 0).as_deref(), Some("circles"), "{csv}");
+    assert_eq!(field(csv_lines[1], 6), Some(accs[0].to_string()), "{csv}");
+    assert_eq!(field(csv_lines[2], 0).as_deref(), Some("xor"), "{csv}");
+    assert_eq!(field(csv_lines[2], 6).as_deref(), Some(""), "{csv}");
+
+    // The same summary from the logs on disk, byte for byte.
+    let md = fs::read_to_string(dir.path().join("summary/summary.md")).unwrap();
+    assert_eq!(md.trim_end(), block);
+    let rebuilt = ok(&["sweep", "--summarize-only", "--logdir", l]);
+    assert_eq!(summary_block(&rebuilt), block);
+    for file in ["summary/summary.md", "summary/summary.csv"] {
+        let again = fs::read_to_string(dir.path().join(file)).unwrap();
+        let first = if file.ends_with("md") { &md } else { &csv };
+        assert_eq!(&again, first, "{file}");
+    }
 }
 
 fn usage_errors_name_the_flag() {

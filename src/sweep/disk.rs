@@ -124,15 +124,23 @@ pub fn read_run(dir: &Path) -> Result<RunOnDisk, Error> {
         (Some(_), _) => RecordOutcome::Failed(format!("no {} record", result::TAG)),
     };
     let result = session.result.as_ref();
-    Ok(RunOnDisk::Run(RunRecord::new(
-        name,
-        hparams,
-        &pairs,
-        outcome,
-        result.map_or(f32::NAN, RunResult::cost),
-        result.and_then(|r| r.accuracy).map_or(0.0, |a| a as f32),
-        result.and_then(|r| r.first_step_below_0_1),
-    )))
+    Ok(RunOnDisk::Run(
+        RunRecord::new(
+            name,
+            hparams,
+            &pairs,
+            outcome,
+            result.map_or(f32::NAN, RunResult::cost),
+            result.and_then(|r| r.accuracy).map_or(0.0, |a| a as f32),
+            result.and_then(|r| r.first_step_below_0_1),
+        )
+        .with_test_accuracy(
+            result
+                .and_then(|r| r.test_accuracy)
+                .filter(|a| a.is_finite())
+                .map(|a| a as f32),
+        ),
+    ))
 }
 
 /// The record of the run in `dir` if it *finished*, `None` if it is to be done (again).

@@ -1,7 +1,8 @@
 //! One run as the sweep summary sees it: its settings (from the hparams it recorded,
 //! plus what its name says of settings the hparams lack), how it ended and its results.
 //! Records come from the runs just trained ([`RunRecord::from_result`]) or from the logs
-//! on disk (`super::disk`), so that both summaries are equal.
+//! on disk (`super::disk`), so that both summaries are equal: a fresh record takes the
+//! numbers as the recorded result holds them (a non-finite test accuracy is unknown).
 
 use std::fmt;
 
@@ -55,6 +56,9 @@ pub struct RunRecord {
     pub accuracy: f32,
     /// First step whose cost was below 0.1.
     pub first_step_below_0_1: Option<u64>,
+    /// Accuracy of the final weights on the test set: `None` for data without one, and
+    /// when unknown (a run that failed, or one recorded without it).
+    pub test_accuracy: Option<f32>,
 }
 
 impl RunRecord {
@@ -88,7 +92,15 @@ impl RunRecord {
             final_cost,
             accuracy,
             first_step_below_0_1,
+            test_accuracy: None,
         }
+    }
+
+    /// The record with the test accuracy the run recorded (see
+    /// [`RunRecord::test_accuracy`]).
+    pub fn with_test_accuracy(mut self, test_accuracy: Option<f32>) -> RunRecord {
+        self.test_accuracy = test_accuracy;
+        self
     }
 
     /// The record of a run just trained.
@@ -103,6 +115,9 @@ impl RunRecord {
                     Outcome::Interrupted { step } => RecordOutcome::Interrupted { step },
                 };
                 let below = r.first_step_below_0_1;
+                // As `crate::train::result::RunResult::of` records it, and `super::disk`
+                // reads it back.
+                let test_accuracy = r.test.map(|t| t.accuracy).filter(|a| a.is_finite());
                 RunRecord::new(
                     name,
                     hparams,
@@ -112,6 +127,7 @@ impl RunRecord {
                     r.accuracy,
                     below,
                 )
+                .with_test_accuracy(test_accuracy)
             }
             Err(e) => RunRecord::new(
                 name,

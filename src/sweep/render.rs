@@ -5,6 +5,10 @@
 //! an escape sequence): the markdown shows each value, run name and failure through
 //! [`for_terminal`], so that a row stays one line and prints as it reads; the CSV keeps
 //! the values as they are (its quoting holds any text).
+//!
+//! The median test accuracy column (markdown and CSV, just before the failures) is there
+//! only when [`Summary::has_test`]: a sweep without a test set renders byte for byte as
+//! it did before that column existed.
 
 use std::fmt::Write as _;
 
@@ -25,10 +29,13 @@ impl Summary {
                 "success",
                 "median final cost",
                 "median first step cost < 0.1",
-                "failures",
             ]
             .map(String::from),
         );
+        if self.has_test {
+            header.push("median test accuracy".into());
+        }
+        header.push("failures".into());
         let mut aligns = vec![Align::Left; self.columns.len()];
         aligns.resize(header.len(), Align::Right);
         let mut table = Table::new(header, aligns);
@@ -50,6 +57,12 @@ impl Summary {
                 r.median_first_below
                     .map_or("never".into(), |s| s.to_string()),
             );
+            if self.has_test {
+                cells.push(
+                    r.median_test_accuracy
+                        .map_or("-".into(), |a| format!("{a:.4}")),
+                );
+            }
             cells.push(r.failed.len().to_string());
             table.push(cells);
         }
@@ -67,7 +80,8 @@ impl Summary {
     }
 
     /// The table as CSV: the varied settings, then `runs`, `successes`, `success_rate`,
-    /// `median_final_cost` (exact), `median_first_step_below_0_1` (or `never`),
+    /// `median_final_cost` (exact), `median_first_step_below_0_1` (or `never`), when
+    /// [`Summary::has_test`] `median_test_accuracy` (exact, empty when unknown), then
     /// `failures` and `failed_runs` (`name: outcome`, `; `-separated).
     pub fn csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -78,9 +92,11 @@ impl Summary {
             "success_rate",
             "median_final_cost",
             "median_first_step_below_0_1",
-            "failures",
-            "failed_runs",
         ]);
+        if self.has_test {
+            header.push("median_test_accuracy");
+        }
+        header.extend(["failures", "failed_runs"]);
         w.write_record(&header)?;
         for r in &self.rows {
             let mut cells = r.values.clone();
@@ -92,6 +108,12 @@ impl Summary {
                 r.median_first_below
                     .map_or("never".into(), |s| s.to_string()),
             );
+            if self.has_test {
+                cells.push(
+                    r.median_test_accuracy
+                        .map_or(String::new(), |a| a.to_string()),
+                );
+            }
             cells.push(r.failed.len().to_string());
             let failed: Vec<String> = r
                 .failed

@@ -1,6 +1,10 @@
 //! The summary of a sweep: one row per configuration (every setting but the seed), with
 //! the success rate over seeds, the median final cost, the median first step whose cost
-//! fell below 0.1, and the failures, as a markdown table and as CSV.
+//! fell below 0.1, and the failures, as a markdown table and as CSV. When a run of the
+//! sweep has a test set (the generated 2-D sets, Fashion-MNIST, `idx:`, `csv:` with a
+//! test file), a column adds the median test accuracy: the success rate is about the
+//! training set, which a net can learn by heart. A sweep without (XOR) shows exactly
+//! the columns it always did.
 //!
 //! It is built from [`RunRecord`]s (see [`super::record`]), which come either from the runs just trained
 //! ([`RunRecord::from_result`]) or from the logs on disk (`super::disk`); both take the
@@ -14,7 +18,9 @@
 //! - medians are the lower middle value of the sorted values (an observed value, also
 //!   for an even count); the final-cost median is over the runs with a finite final cost,
 //!   the first-step median over all runs, a run whose cost never fell below 0.1 counting
-//!   as later than any step ("never" when the median is such a run);
+//!   as later than any step ("never" when the median is such a run); the test-accuracy
+//!   median is over the runs whose test accuracy is known (none when none is);
+//! - the test-accuracy column is there when any run's test accuracy is known;
 //! - columns are the settings (seed excepted) the sweep varied, as the run names list
 //!   them, and any other taking more than one value among the runs (so a sweep stopped
 //!   early keeps its columns); rows are sorted by them, numbers numerically.
@@ -35,6 +41,8 @@ pub struct Row {
     pub median_final_cost: Option<f32>,
     /// Lower median first step below 0.1; `None` for "never".
     pub median_first_below: Option<u64>,
+    /// Lower median of the known test accuracies; `None` if there is none.
+    pub median_test_accuracy: Option<f32>,
     /// Names and outcomes of the runs that failed.
     pub failed: Vec<(String, RecordOutcome)>,
 }
@@ -45,6 +53,8 @@ pub struct Summary {
     /// The settings that vary between configurations.
     pub columns: Vec<Setting>,
     pub rows: Vec<Row>,
+    /// Whether any run's test accuracy is known: the table then has its column.
+    pub has_test: bool,
 }
 
 impl Summary {
@@ -77,7 +87,12 @@ impl Summary {
             .into_iter()
             .map(|(values, members)| row(values, &members))
             .collect();
-        Summary { columns, rows }
+        let has_test = records.iter().any(|r| r.test_accuracy.is_some());
+        Summary {
+            columns,
+            rows,
+            has_test,
+        }
     }
 
     /// Total runs.
@@ -120,12 +135,15 @@ fn row(values: Vec<String>, members: &[&RunRecord]) -> Row {
         .map(|r| r.first_step_below_0_1.unwrap_or(u64::MAX))
         .collect();
     firsts.sort_unstable();
+    let mut tests: Vec<f32> = members.iter().filter_map(|r| r.test_accuracy).collect();
+    tests.sort_by(f32::total_cmp);
     Row {
         values,
         runs: members.len(),
         successes: members.iter().filter(|r| r.succeeded()).count(),
         median_final_cost: lower_median(&costs).copied(),
         median_first_below: lower_median(&firsts).copied().filter(|&s| s != u64::MAX),
+        median_test_accuracy: lower_median(&tests).copied(),
         failed: members
             .iter()
             .filter(|r| r.outcome != RecordOutcome::Completed)
@@ -269,6 +287,53 @@ relu,11,3,2,0.6667,0.001,500,0,
 sigmoid,11,2,0,0.0000,0.69,never,1,\"act=sigmoid,depth=11,seed=2: diverged at step 7\"
 "
         );
+    }
+
+    #[test]
+    fn a_test_set_adds_the_median_test_accuracy() {
+        let with_test = |r: RunRecord, acc: Option<f32>| r.with_test_accuracy(acc);
+        let mut records = vec![
+            with_test(record("relu", 2, 1, 0.02, 1.0, Some(40)), Some(0.95)),
+            with_test(record("relu", 2, 2, 0.03, 1.0, Some(60)), Some(0.875)),
+            with_test(record("relu", 2, 3, 0.01, 1.0, Some(20)), Some(0.9)),
+            with_test(record("relu", 2, 4, 0.04, 0.75, None), Some(0.5)),
+            with_test(record("relu", 11, 1, 0.001, 1.0, Some(500)), Some(0.25)),
+            with_test(record("relu", 11, 2, 0.002, 1.0, Some(300)), None),
+            record("sigmoid", 11, 1, 0.69, 0.5, None),
+        ];
+        records[5].outcome = RecordOutcome::Failed("no data".into());
+        records[5].final_cost = f32::NAN;
+        let s = Summary::from_records(&records);
+        assert!(s.has_test);
+        let medians: Vec<Option<f32>> = s.rows.iter().map(|r| r.median_test_accuracy).collect();
+        assert_eq!(medians, [Some(0.875), Some(0.25), None]);
+        assert_eq!(
+            s.markdown(),
+            "\
+| act     | depth | runs |   success | median final cost | median first step cost < 0.1 | median test accuracy | failures |
+| ------- | ----- | ---: | --------: | ----------------: | ---------------------------: | -------------------: | -------: |
+| relu    | 2     |    4 | 3/4 (75%) |            0.0200 |                           40 |               0.8750 |        0 |
+| relu    | 11    |    2 | 1/2 (50%) |           1.00e-3 |                          300 |               0.2500 |        1 |
+| sigmoid | 11    |    1 |  0/1 (0%) |            0.6900 |                        never |                    - |        0 |
+
+Failed runs:
+- `act=relu,depth=11,seed=2`: failed: no data
+"
+        );
+        assert_eq!(
+            s.csv().unwrap(),
+            "\
+act,depth,runs,successes,success_rate,median_final_cost,median_first_step_below_0_1,median_test_accuracy,failures,failed_runs
+relu,2,4,3,0.7500,0.02,40,0.875,0,
+relu,11,2,1,0.5000,0.001,300,0.25,1,\"act=relu,depth=11,seed=2: failed: no data\"
+sigmoid,11,1,0,0.0000,0.69,never,,0,
+"
+        );
+        // Without any known test accuracy, the columns of a sweep without a test set.
+        let none: Vec<RunRecord> = records.into_iter().map(|r| with_test(r, None)).collect();
+        let s = Summary::from_records(&none);
+        assert!(!s.has_test);
+        assert!(!s.markdown().contains("test") && !s.csv().unwrap().contains("test"));
     }
 
     #[test]
