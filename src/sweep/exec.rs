@@ -13,7 +13,7 @@
 //! thread.
 //!
 //! Data that does not depend on the seed (a file: Fashion-MNIST, IDX, CSV) is loaded once
-//! and shared by every run that trains on it ([`DataCache`]); generated sets are drawn
+//! and shared by every run that trains on it (`DataCache`); generated sets are drawn
 //! per run, from its seed.
 
 use std::collections::HashMap;

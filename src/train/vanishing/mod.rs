@@ -9,8 +9,8 @@
 //! at different steps, and of different runs, compare at a glance. [`table`] gives the
 //! same numbers as markdown for a text tag.
 //!
-//! The text is drawn with the font embedded in the binary, on the [`Canvas`] every
-//! picture with text shares (see [`canvas`](super::canvas)).
+//! The text is drawn with the font embedded in the binary, on the `Canvas` every
+//! picture with text shares (`train::canvas`).
 //!
 //! Values the axis cannot show are still drawn, distinctly, and never panic: a norm
 //! beyond the range as a triangle at that edge pointing out of it, a zero norm (a dead
