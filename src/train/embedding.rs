@@ -5,10 +5,10 @@
 //!
 //! A collapsed network (the deep sigmoid net) gives every input nearly the same last
 //! hidden layer (a spread of about 1e-7 of its size): the Projector, which spherizes the
-//! data and scales the view to fit by default, blows that up into one smear of mixed
-//! classes, and its Color by menu says `predicted: 1 colors`. A network that learned
-//! shows the classes as clusters. A network with no hidden layer (`--depth 1`) has nothing to
-//! show, and a diverged one (activations that are not finite) is not drawn.
+//! data and scales the view to fit by default, blows that up into one cloud, and its
+//! Color by menu says `predicted: 1 colors`. A network that learned shows the classes
+//! as clusters. A network with no hidden layer (`--depth 1`) has nothing to show, and a
+//! diverged one (activations that are not finite) is not drawn.
 
 use ndarray::{Array1, Array2};
 
