@@ -7,24 +7,33 @@
 //! `general_mat_mul` over `matrixmultiply` with its `threading` feature, on one thread
 //! and on two (`cargo bench --bench gemm` measures both in one run).
 //!
-//! Threads: `threads > 1` splits a product over rayon's global pool (whose size is the
-//! machine's cores), the caller waiting; the crate runs a product below 48 x 48 x 256
-//! multiply-adds on one thread whatever it is asked. Allocation: the crate allocates a
-//! few buffers per product (the packed operands and a flag per block of rows; see
-//! `tests/nn_alloc.rs`), reused by nothing; glibc serves them from its free lists.
+//! Threads: a large product is cut into blocks by its shape alone ([`matmul`]), which
+//! `threads > 1` runs side by side on rayon's global pool (whose size is the machine's
+//! cores), the caller waiting; each block is one call of the crate's one-thread kernel.
+//! Allocation: the crate allocates a few buffers per call (the packed operands and a
+//! flag per block of rows; see `tests/nn_alloc.rs`: 26 a step of lab 10-3's net, 0.8 MB),
+//! reused by nothing; glibc serves them from its free lists.
 
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::float::Float;
 
-/// Neither half of a split product is narrower than this.
-const SPLIT_MIN: usize = 16;
-/// Multiply-adds below which a product stays on one thread (a join costs a few
-/// microseconds).
+/// A product is cut into blocks no narrower than this (rows or columns of `c`).
+const BLOCK_MIN: usize = 128;
+/// Halvings at most: up to 8 blocks, for up to 8 cores.
+const MAX_LEVELS: u32 = 3;
+/// Multiply-adds below which a product is not cut (a join costs a few microseconds).
 const SPLIT_WORK: usize = 1 << 18;
 
 /// `c = a b`, or `c += a b` when `accumulate`, on `threads` threads (1: the caller's
 /// alone). `a` is `[m, k]`, `b` `[k, n]` and `c` `[m, n]`, each with any strides.
+///
+/// A large product is cut into blocks of `c` by halving its larger dimension (at most
+/// 3 times, no block under 128 wide), each block one call of the
+/// crate's one-thread kernel. The cut depends on the shape alone: with several threads
+/// the blocks run side by side (`rayon::join`), with one in turn, and every element is
+/// the same sum either way, so a run gives the same bits on any number of threads (in
+/// a sweep's job, one; alone, every core).
 ///
 /// # Panics
 /// If the shapes do not fit together: the callers size every buffer from the network's
@@ -33,7 +42,7 @@ const SPLIT_WORK: usize = 1 << 18;
 pub fn matmul<F: Float>(
     a: ArrayView2<'_, F>,
     b: ArrayView2<'_, F>,
-    mut c: ArrayViewMut2<'_, F>,
+    c: ArrayViewMut2<'_, F>,
     accumulate: bool,
     threads: usize,
 ) {
@@ -43,34 +52,80 @@ pub fn matmul<F: Float>(
         "matmul of {m}x{k} by {k_b}x{n} into {:?}",
         c.dim()
     );
-    // Two or more threads: the product is cut in two along its larger output
-    // dimension and the halves run side by side (rayon::join), each on one thread.
-    if threads > 1 && m.max(n) >= 2 * SPLIT_MIN && m * n * k >= SPLIT_WORK {
-        if n >= m {
-            let half = n / 2;
-            let (b1, b2) = b.split_at(ndarray::Axis(1), half);
-            let (c1, c2) = c.split_at(ndarray::Axis(1), half);
-            rayon::join(
-                || matmul(a, b1, c1, accumulate, threads / 2),
-                || matmul(a, b2, c2, accumulate, threads - threads / 2),
-            );
-        } else {
-            let half = m / 2;
-            let (a1, a2) = a.split_at(ndarray::Axis(0), half);
-            let (c1, c2) = c.split_at(ndarray::Axis(0), half);
-            rayon::join(
-                || matmul(a1, b, c1, accumulate, threads / 2),
-                || matmul(a2, b, c2, accumulate, threads - threads / 2),
-            );
+    let levels = if m.saturating_mul(n).saturating_mul(k) < SPLIT_WORK {
+        0
+    } else {
+        let mut wide = m.max(n);
+        let mut levels = 0;
+        while levels < MAX_LEVELS && wide / 2 >= BLOCK_MIN {
+            wide /= 2;
+            levels += 1;
         }
-        return;
+        levels
+    };
+    blocks(a, b, c, accumulate, levels, threads > 1);
+}
+
+/// `c (+)= a b` cut `levels` times in halves of its larger dimension, the halves side by
+/// side when `parallel`.
+fn blocks<F: Float>(
+    a: ArrayView2<'_, F>,
+    b: ArrayView2<'_, F>,
+    c: ArrayViewMut2<'_, F>,
+    accumulate: bool,
+    levels: u32,
+    parallel: bool,
+) {
+    let (m, n) = c.dim();
+    if levels == 0 || m.max(n) < 2 {
+        return kernel(a, b, c, accumulate);
     }
+    let next = levels - 1;
+    if n >= m {
+        let (b1, b2) = b.split_at(ndarray::Axis(1), n / 2);
+        let (c1, c2) = c.split_at(ndarray::Axis(1), n / 2);
+        both(
+            move || blocks(a, b1, c1, accumulate, next, parallel),
+            move || blocks(a, b2, c2, accumulate, next, parallel),
+            parallel,
+        );
+    } else {
+        let (a1, a2) = a.split_at(ndarray::Axis(0), m / 2);
+        let (c1, c2) = c.split_at(ndarray::Axis(0), m / 2);
+        both(
+            move || blocks(a1, b, c1, accumulate, next, parallel),
+            move || blocks(a2, b, c2, accumulate, next, parallel),
+            parallel,
+        );
+    }
+}
+
+/// Runs `first` and `second`, side by side when `parallel`, else in turn.
+fn both(first: impl FnOnce() + Send, second: impl FnOnce() + Send, parallel: bool) {
+    if parallel {
+        rayon::join(first, second);
+    } else {
+        first();
+        second();
+    }
+}
+
+/// One call of the crate's kernel on the caller's thread.
+fn kernel<F: Float>(
+    a: ArrayView2<'_, F>,
+    b: ArrayView2<'_, F>,
+    mut c: ArrayViewMut2<'_, F>,
+    accumulate: bool,
+) {
+    let ((m, k), n) = (a.dim(), b.ncols());
+    debug_assert!(b.nrows() == k && c.dim() == (m, n));
     let parallelism = ::gemm::Parallelism::None;
     let (sa, sb, sc) = (a.strides(), b.strides(), c.strides());
     let (a_rs, a_cs, b_rs, b_cs) = (sa[0], sa[1], sb[0], sb[1]);
     let (c_rs, c_cs) = (sc[0], sc[1]);
     // SAFETY: every pointer and stride comes from a live ndarray view whose shape was
-    // checked above to be [m, k], [k, n] and [m, n], so each index `gemm` forms stays
+    // checked by `matmul` to be [m, k], [k, n] and [m, n] (a block's views are halves of
+    // those, cut along the same axis of `c` and its operand), so each index `gemm` forms stays
     // inside its view; `c` is borrowed mutably, so it aliases neither `a` nor `b`; `F`
     // is f32 or f64, the types `gemm` dispatches to its kernels.
     unsafe {
@@ -141,26 +196,29 @@ mod tests {
         // with values whose sums round: one thread and two give the same bits, so a
         // run is the same in a sweep (one thread a run) as alone (every core).
         let value = |i: usize, j: usize| ((i * 131 + j * 71) % 997) as f32 / 997.0 - 0.5;
-        for (m, k, n, ta) in [
-            (100, 784, 256, false),
-            (784, 100, 256, true),
-            (100, 256, 784, false),
-            (1000, 784, 256, false),
-            (100, 256, 10, false),
+        // (m, k, n, a transposed, b transposed, accumulate): x W + b, x^T dz, dz W^T.
+        for (m, k, n, ta, tb, acc) in [
+            (100, 784, 256, false, false, true),
+            (784, 100, 256, true, false, false),
+            (100, 256, 256, false, true, false),
+            (1000, 784, 256, false, false, true),
+            (100, 512, 512, false, true, false),
+            (100, 256, 10, false, false, true),
         ] {
             let a = Array2::from_shape_fn(if ta { (k, m) } else { (m, k) }, |(i, j)| value(i, j));
             let a = if ta { a.t() } else { a.view() };
-            let b = Array2::from_shape_fn((k, n), |(i, j)| value(j, i + 3));
-            let mut one = Array2::zeros((m, n));
-            let mut two = Array2::zeros((m, n));
-            matmul(a, b.view(), one.view_mut(), false, 1);
-            matmul(a, b.view(), two.view_mut(), false, 2);
-            assert!(
-                one.iter()
-                    .zip(&two)
-                    .all(|(x, y)| x.to_bits() == y.to_bits()),
-                "{m}x{k}x{n}"
-            );
+            let b =
+                Array2::from_shape_fn(if tb { (n, k) } else { (k, n) }, |(i, j)| value(j, i + 3));
+            let b = if tb { b.t() } else { b.view() };
+            let start = Array2::from_shape_fn((m, n), |(i, j)| value(i + 7, j));
+            let (mut one, mut two, mut four) = (start.clone(), start.clone(), start);
+            matmul(a, b, one.view_mut(), acc, 1);
+            matmul(a, b, two.view_mut(), acc, 2);
+            matmul(a, b, four.view_mut(), acc, 4);
+            let same = |x: &Array2<f32>, y: &Array2<f32>| {
+                x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
+            };
+            assert!(same(&one, &two) && same(&one, &four), "{m}x{k}x{n}");
         }
     }
 

@@ -326,3 +326,51 @@ fn the_size_rule_keeps_the_lesson_on_lanes() {
         Path::Dense
     );
 }
+
+#[test]
+fn large_dense_steps_give_the_same_bits_on_any_number_of_threads() {
+    // Lab 10-3's net (784-256-256-10) and the deep lesson at real scale (784-64x10-10),
+    // batch 100, with Adam and dropout: three steps on one, two and four threads end
+    // on the same weights, bit for bit, as a sweep's job (one thread) and a run alone
+    // (every core) must. (Cutting a product by the thread count gave other bits.)
+    for (width, depth) in [(256, 3), (64, 11)] {
+        let cfg = MlpConfig {
+            inputs: 784,
+            width,
+            depth,
+            hidden: Activation::Relu,
+            init: Init::Xavier,
+            classes: 10,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let start = Mlp::new(&cfg, &mut rng).unwrap();
+        let x = Array2::from_shape_simple_fn((100, 784), || rng.random_range(0.0f32..1.0));
+        let y = Array1::from_shape_fn(100, |b| (b % 10) as f32);
+        let weights = |threads: usize| {
+            let mut mlp = start.clone();
+            let mut opt = Optimizer::new(OptimizerKind::Adam, &mlp);
+            let mut ws = Workspace::with_path(&mlp, 100, Path::Dense).unwrap();
+            ws.set_threads(threads).unwrap();
+            ws.set_dropout(0.3, 5).unwrap();
+            for _ in 0..3 {
+                ws.step(&mut mlp, &mut opt, x.view(), y.view(), 0.001)
+                    .unwrap();
+            }
+            let mut bits = Vec::new();
+            for layer in mlp.layers() {
+                bits.extend(layer.weights().iter().map(|w| w.to_bits()));
+                bits.extend(layer.biases.iter().map(|b| b.to_bits()));
+            }
+            bits
+        };
+        let one = weights(1);
+        assert!(
+            one == weights(2),
+            "width {width}, depth {depth}: 1 and 2 threads"
+        );
+        assert!(
+            one == weights(4),
+            "width {width}, depth {depth}: 1 and 4 threads"
+        );
+    }
+}
