@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use ndarray::{Array2, ArrayViewMut1, ArrayViewMut2};
+use ndarray::{Array2, ArrayViewMut1, ArrayViewMut2, Zip};
 
 use super::Error;
 
@@ -193,22 +193,11 @@ impl Dataset {
         for ((&row, mut out), label) in rows.iter().zip(x.rows_mut()).zip(y.iter_mut()) {
             match &self.features {
                 Features::Floats(data) => out.assign(&data.row(row)),
+                // Zip walks contiguous rows as slices, which the compiler vectorises.
                 Features::Bytes(data) => {
-                    let bytes = data.row(row);
-                    // Rows of a batch buffer and of the pixels are contiguous: scaled
-                    // as slices, which the compiler vectorises.
-                    match (out.as_slice_mut(), bytes.as_slice()) {
-                        (Some(out), Some(bytes)) => {
-                            for (o, &b) in out.iter_mut().zip(bytes) {
-                                *o = scale(b);
-                            }
-                        }
-                        _ => {
-                            for (o, &b) in out.iter_mut().zip(bytes) {
-                                *o = scale(b);
-                            }
-                        }
-                    }
+                    Zip::from(&mut out)
+                        .and(data.row(row))
+                        .for_each(|o, &b| *o = scale(b));
                 }
             }
             *label = self.labels[row] as f32;
