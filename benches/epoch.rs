@@ -40,25 +40,39 @@ const MACS: f64 = (784 * 256 + 256 * 256 + 256 * 10) as f64;
 /// for every layer, `dx` for every layer but the first (nobody needs the inputs'
 /// gradient).
 const STEP_MACS: f64 = 2.0 * MACS + (256 * 256 + 256 * 10) as f64;
-/// The flags of the same run, for the `tbtrain` process and TensorFlow's script.
-const FLAGS: [&str; 16] = [
-    "--depth",
-    "3",
-    "--width",
-    "256",
-    "--act",
-    "relu",
-    "--init",
-    "xavier",
-    "--optimizer",
-    "adam",
-    "--lr",
-    "0.001",
-    "--batch",
-    "100",
-    "--epochs",
-    "3",
-];
+/// Lab 10-3's run, in `logdir`: the one place its settings are spelled.
+fn lab_10_3(logdir: &Path) -> TrainConfig {
+    let mut config = TrainConfig::lesson(logdir.to_path_buf());
+    config.depth = 3;
+    config.width = 256;
+    config.act = ActivationKind::Relu;
+    config.init = Init::Xavier;
+    config.optimizer = OptimizerKind::Adam;
+    config.lr = 0.001;
+    config.batch = Some(BATCH);
+    config.epochs = Some(EPOCHS);
+    config.dataset = DatasetSpec::FashionMnist;
+    config
+}
+
+/// The flags of the same run, for the `tbtrain` process and TensorFlow's script (which
+/// reads the same flags).
+fn flags() -> Vec<String> {
+    let c = lab_10_3(Path::new("unused"));
+    [
+        ("--depth", c.depth.to_string()),
+        ("--width", c.width.to_string()),
+        ("--act", c.act.to_string()),
+        ("--init", c.init.to_string()),
+        ("--optimizer", c.optimizer.to_string()),
+        ("--lr", c.lr.to_string()),
+        ("--batch", BATCH.to_string()),
+        ("--epochs", EPOCHS.to_string()),
+    ]
+    .into_iter()
+    .flat_map(|(flag, value)| [flag.to_string(), value])
+    .collect()
+}
 
 /// Notes the time at each epoch's end.
 struct EpochClock {
@@ -114,16 +128,7 @@ fn gemm_peak(rounds: usize) -> f64 {
 /// The median epoch of 3 epochs trained in this process, and the run's report line.
 fn epochs_in_process(split: &data::Split, logging: bool) -> (f64, String) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let mut config = TrainConfig::lesson(dir.path().join("run"));
-    config.depth = 3;
-    config.width = 256;
-    config.act = ActivationKind::Relu;
-    config.init = Init::Xavier;
-    config.optimizer = OptimizerKind::Adam;
-    config.lr = 0.001;
-    config.batch = Some(BATCH);
-    config.epochs = Some(EPOCHS);
-    config.dataset = DatasetSpec::FashionMnist;
+    let mut config = lab_10_3(&dir.path().join("run"));
     if !logging {
         config.schedule = Budget::NONE;
     }
@@ -151,7 +156,7 @@ fn process_run() -> Option<(f64, f64)> {
     let child = Command::new(env!("CARGO_BIN_EXE_tbtrain"))
         .args(["--dataset", "fashion-mnist", "-q", "--logdir"])
         .arg(dir.path().join("run"))
-        .args(FLAGS)
+        .args(flags())
         .spawn()
         .ok()?;
     let pid = child.id() as libc::pid_t;
@@ -177,7 +182,7 @@ fn tensorflow_epoch() -> Result<Option<(f64, String)>, String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/tf_fashion_mnist.py");
     let out = Command::new(&python)
         .arg(&script)
-        .args(FLAGS)
+        .args(flags())
         .output()
         .map_err(|e| format!("{}: {e}", Path::new(&python).display()))?;
     if !out.status.success() {
