@@ -221,13 +221,11 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Failure> {
         config.validate(&data.shape())?;
     }
     let stop = signals::install();
-    let rows = data.train.len();
+    // Each run counts its `--steps` until its data is loaded, then its real steps
+    // (`BatchProgress::recount`), as in a sweep.
     let bar = report::BatchBar::new(
         !args.output.quiet,
-        configs
-            .iter()
-            .map(|c| c.total_steps(rows).unwrap_or(c.steps))
-            .sum(),
+        configs.iter().map(|c| c.steps).sum(),
         configs.len(),
     );
     let jobs = jobs(args.jobs);

@@ -167,6 +167,16 @@ impl BatchProgress for BatchBar {
         }
     }
 
+    fn recount(&self, estimated: u64, actual: u64) {
+        if let Some(bar) = &self.bar {
+            if actual > estimated {
+                bar.inc_length(actual - estimated);
+            } else {
+                bar.dec_length(estimated - actual);
+            }
+        }
+    }
+
     fn run_done(&self, config: &TrainConfig, result: &RunResult) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let ok = matches!(result, Ok(r) if r.outcome == Outcome::Completed);

@@ -44,6 +44,11 @@ pub trait BatchProgress: Sync {
     fn steps(&self, n: u64);
     /// The run of `config` ended.
     fn run_done(&self, config: &TrainConfig, result: &RunResult);
+    /// A run counted as `estimated` steps (its `--steps`) trains `actual`: a run of
+    /// `--epochs`, whose steps are known once its data is loaded.
+    fn recount(&self, estimated: u64, actual: u64) {
+        let _ = (estimated, actual);
+    }
 }
 
 /// No progress reporting.
@@ -161,6 +166,10 @@ fn run_one(
     progress: &dyn BatchProgress,
 ) -> RunResult {
     let data = cache.get(config)?;
+    let steps = config.total_steps(data.train.len()).unwrap_or(config.steps);
+    if steps != config.steps {
+        progress.recount(config.steps, steps);
+    }
     let mut chunks = Chunks {
         progress,
         pending: 0,
@@ -258,6 +267,33 @@ mod tests {
         }
         assert_eq!(count.0.load(Ordering::Relaxed), 1500);
         assert_eq!(count.1.load(Ordering::Relaxed), 5);
+    }
+
+    /// Steps, and each recount, as reported.
+    struct Recounts(AtomicU64, std::sync::Mutex<Vec<(u64, u64)>>);
+    impl BatchProgress for Recounts {
+        fn steps(&self, n: u64) {
+            self.0.fetch_add(n, Ordering::Relaxed);
+        }
+        fn run_done(&self, _: &TrainConfig, _: &RunResult) {}
+        fn recount(&self, estimated: u64, actual: u64) {
+            self.1.lock().unwrap().push((estimated, actual));
+        }
+    }
+
+    #[test]
+    fn a_run_of_epochs_is_recounted_once_its_data_is_loaded() {
+        // XOR's 4 rows in full batches: one step an epoch, so 7 epochs are 7 steps, not
+        // the 100 of `--steps` that the bar counted before the data was loaded.
+        let dir = tempfile::tempdir().unwrap();
+        let mut epochs = config(dir.path(), "epochs", 2, 100);
+        epochs.epochs = Some(7);
+        let configs = vec![epochs, config(dir.path(), "steps", 2, 30)];
+        let seen = Recounts(AtomicU64::new(0), std::sync::Mutex::new(Vec::new()));
+        let results = execute(&configs, 1, &AtomicBool::new(false), &seen);
+        assert_eq!(results[0].as_ref().unwrap().as_ref().unwrap().steps_done, 7);
+        assert_eq!(*seen.1.lock().unwrap(), [(100, 7)]);
+        assert_eq!(seen.0.load(Ordering::Relaxed), 37);
     }
 
     #[test]
