@@ -115,7 +115,7 @@ fn run_train(args: &TrainArgs) -> Result<u8, Failure> {
     }
     let stop = signals::install();
     let show_bar = !args.output.quiet && std::io::stderr().is_terminal();
-    let steps = config.total_steps(data.train.len()).unwrap_or(config.steps);
+    let steps = config.counted_steps(data.train.len());
     let mut progress = report::Bar::new(show_bar, steps);
     let result = train::train(&config, &data, stop, &mut progress);
     progress.finish();

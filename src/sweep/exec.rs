@@ -166,7 +166,7 @@ fn run_one(
     progress: &dyn BatchProgress,
 ) -> RunResult {
     let data = cache.get(config)?;
-    let steps = config.total_steps(data.train.len()).unwrap_or(config.steps);
+    let steps = config.counted_steps(data.train.len());
     if steps != config.steps {
         progress.recount(config.steps, steps);
     }

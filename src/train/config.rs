@@ -225,6 +225,13 @@ impl TrainConfig {
         }
     }
 
+    /// The steps a progress display counts for a training set of `rows` rows:
+    /// [`total_steps`](Self::total_steps), or `steps` where that overflows (which
+    /// `validate` refuses before any training).
+    pub fn counted_steps(&self, rows: usize) -> u64 {
+        self.total_steps(rows).unwrap_or(self.steps)
+    }
+
     /// How the run is counted on a training set of `rows` rows.
     pub fn length(&self, rows: usize) -> Length {
         match self.epochs {
