@@ -1,6 +1,6 @@
 //! What a training step allocates, counted by this test binary's own global allocator
-//! on the test's thread and on rayon's pool threads (the test harness's own thread is
-//! not counted: it may still be busy when the test starts).
+//! on the test's thread and on the step's helper threads (`tbtrain::nn::pool`; the test
+//! harness's own thread is not counted: it may still be busy when the test starts).
 //!
 //! - The lanes path (the lesson's small nets): nothing, for every hidden activation,
 //!   optimizer, two or ten classes, with and without dropout, and the logging accessors.
@@ -29,7 +29,7 @@ static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
-    /// Whether this thread's allocations count: the test's and rayon's pool threads.
+    /// Whether this thread's allocations count: the test's and the helper threads.
     static COUNTED: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -137,12 +137,8 @@ fn count_step_allocations(
 #[test]
 fn what_a_training_step_allocates() {
     COUNTED.set(true);
-    rayon::ThreadPoolBuilder::new()
-        .start_handler(|_| COUNTED.set(true))
-        .build_global()
-        .expect("the first use of rayon's global pool");
-    // Every pool thread has started (and made its own first allocations) before counting.
-    rayon::broadcast(|_| ());
+    // Every helper has started (and made its own first allocations) before counting.
+    tbtrain::nn::pool::on_every_helper(|| COUNTED.set(true));
     let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
     let y = array![0.0f32, 1.0, 1.0, 0.0];
     // A batch that needs padding (7 -> 8 columns), and a wide layer.

@@ -8,8 +8,8 @@
 //! and on two (`cargo bench --bench gemm` measures both in one run).
 //!
 //! Threads: a large product is cut into blocks by its shape alone ([`matmul`]), which
-//! `threads > 1` runs side by side on rayon's global pool (whose size is the machine's
-//! cores), the caller waiting; each block is one call of the crate's one-thread kernel.
+//! `threads > 1` runs side by side on the step's helper threads ([`pool`](super::pool)),
+//! the caller taking its share; each block is one call of the crate's one-thread kernel.
 //! Allocation: the crate allocates a few buffers per call (the packed operands and a
 //! flag per block of rows; see `tests/nn_alloc.rs`: 26 a step of lab 10-3's net, 0.8 MB),
 //! reused by nothing; glibc serves them from its free lists.
@@ -17,6 +17,7 @@
 use ndarray::{ArrayView2, ArrayViewMut2};
 
 use super::float::Float;
+use super::pool;
 
 /// A product is cut into blocks no narrower than this (rows or columns of `c`).
 const BLOCK_MIN: usize = 128;
@@ -31,7 +32,8 @@ const SPLIT_WORK: usize = 1 << 18;
 /// A large product is cut into blocks of `c` by halving its larger dimension (at most
 /// 3 times, no block under 128 wide), each block one call of the
 /// crate's one-thread kernel. The cut depends on the shape alone: with several threads
-/// the blocks run side by side (`rayon::join`), with one in turn, and every element is
+/// the blocks run side by side ([`pool::join`], each half with half the threads), with
+/// one in turn, and every element is
 /// the same sum either way, so a run gives the same bits on any number of threads (in
 /// a sweep's job, one; alone, every core).
 ///
@@ -63,50 +65,41 @@ pub fn matmul<F: Float>(
         }
         levels
     };
-    blocks(a, b, c, accumulate, levels, threads > 1);
+    blocks(a, b, c, accumulate, levels, threads);
 }
 
 /// `c (+)= a b` cut `levels` times in halves of its larger dimension, the halves side by
-/// side when `parallel`.
+/// side while there are `threads` to share.
 fn blocks<F: Float>(
     a: ArrayView2<'_, F>,
     b: ArrayView2<'_, F>,
     c: ArrayViewMut2<'_, F>,
     accumulate: bool,
     levels: u32,
-    parallel: bool,
+    threads: usize,
 ) {
     let (m, n) = c.dim();
     if levels == 0 || m.max(n) < 2 {
         return kernel(a, b, c, accumulate);
     }
     let next = levels - 1;
+    let (first, second) = (threads - threads / 2, threads / 2);
     if n >= m {
         let (b1, b2) = b.split_at(ndarray::Axis(1), n / 2);
         let (c1, c2) = c.split_at(ndarray::Axis(1), n / 2);
-        both(
-            move || blocks(a, b1, c1, accumulate, next, parallel),
-            move || blocks(a, b2, c2, accumulate, next, parallel),
-            parallel,
+        pool::join(
+            move || blocks(a, b1, c1, accumulate, next, first),
+            move || blocks(a, b2, c2, accumulate, next, second.max(1)),
+            threads,
         );
     } else {
         let (a1, a2) = a.split_at(ndarray::Axis(0), m / 2);
         let (c1, c2) = c.split_at(ndarray::Axis(0), m / 2);
-        both(
-            move || blocks(a1, b, c1, accumulate, next, parallel),
-            move || blocks(a2, b, c2, accumulate, next, parallel),
-            parallel,
+        pool::join(
+            move || blocks(a1, b, c1, accumulate, next, first),
+            move || blocks(a2, b, c2, accumulate, next, second.max(1)),
+            threads,
         );
-    }
-}
-
-/// Runs `first` and `second`, side by side when `parallel`, else in turn.
-fn both(first: impl FnOnce() + Send, second: impl FnOnce() + Send, parallel: bool) {
-    if parallel {
-        rayon::join(first, second);
-    } else {
-        first();
-        second();
     }
 }
 

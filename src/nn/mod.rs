@@ -9,7 +9,8 @@
 //!   part both paths share (the activation, dropout).
 //! - [`lanes`] and [`dense`]: the two paths' products, each layer's forward beside its
 //!   backward: lane vectors of four examples for the lesson's tiny nets, matrix products
-//!   ([`matmul`](mod@matmul), the `gemm` crate) over the whole batch for the others.
+//!   ([`matmul`](mod@matmul), the `gemm` crate) over the whole batch for the others,
+//!   their blocks side by side on helper threads that stay awake during a step ([`pool`]).
 //! - [`loss`]: cross-entropy from the logits (one sigmoid unit for two classes, softmax
 //!   for more), where backpropagation starts, and the predicted classes.
 //! - [`dropout`]: the rate and the seeded masks.
@@ -38,6 +39,7 @@ pub mod loss;
 pub mod matmul;
 pub mod mlp;
 pub mod optim;
+pub mod pool;
 pub mod workspace;
 
 use std::fmt::Display;

@@ -9,7 +9,8 @@
 //!
 //! Every slot is allocated in [`Optimizer::new`], shaped like the network's parameters
 //! (a maxout layer's pieces included); an update allocates nothing of its own. Given
-//! more than one thread, an update splits long parameter vectors over rayon's pool
+//! more than one thread, an update splits long parameter vectors over the helper threads
+//! ([`pool`](super::pool))
 //! (Adam's square root and division per weight are a tenth of a large step); each value
 //! gets the same arithmetic either way, so the result is the same to the bit.
 
@@ -18,6 +19,7 @@ use std::str::FromStr;
 
 use super::float::Float;
 use super::mlp::{Layer, Mlp};
+use super::pool;
 use super::{by_name, Error};
 
 /// Momentum's decay.
@@ -256,7 +258,7 @@ impl<'a, F> Part<'a, F> {
 /// Parameters below this count are updated on one thread: splitting costs more.
 const PARALLEL_MIN: usize = 1 << 14;
 
-/// `apply` to `part`, split in halves over rayon's pool while there are threads to
+/// `apply` to `part`, split in halves over the helper threads while there are threads to
 /// spare and the halves stay long.
 #[inline(always)]
 fn in_parallel<F: Float>(part: Part<'_, F>, threads: usize, apply: &(impl Fn(Part<'_, F>) + Sync)) {
@@ -267,15 +269,16 @@ fn in_parallel<F: Float>(part: Part<'_, F>, threads: usize, apply: &(impl Fn(Par
     }
 }
 
-/// [`in_parallel`] for a long part: its halves on rayon's pool.
+/// [`in_parallel`] for a long part: its halves side by side.
 #[inline(never)]
 fn split<F: Float>(part: Part<'_, F>, threads: usize, apply: &(impl Fn(Part<'_, F>) + Sync)) {
     let mid = part.params.len() / 2;
     let (left, right) = part.split_at(mid);
     let half = threads / 2;
-    rayon::join(
+    pool::join(
         || in_parallel(left, threads - half, apply),
         || in_parallel(right, half, apply),
+        threads,
     );
 }
 

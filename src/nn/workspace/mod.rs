@@ -37,7 +37,6 @@ mod tests;
 mod tests_paths;
 mod view;
 
-use path::{largest_layer, THREADED_PRODUCT};
 pub use path::{Path, LANES_ANY_BATCH, LANES_MAX_WORK};
 
 /// What the forward pass does about dropout.
@@ -81,8 +80,6 @@ pub struct Workspace<F = f32> {
     threads: usize,
     /// Whether the gradient buffers exist (`false` for [`for_inference`](Self::for_inference)).
     training: bool,
-    /// Whether the largest product is large enough for several threads.
-    large: bool,
 }
 
 impl<F: Float> Workspace<F> {
@@ -137,16 +134,16 @@ impl<F: Float> Workspace<F> {
             dropout: Dropout::off(),
             threads: default_threads(),
             training,
-            large: batch.saturating_mul(largest_layer(mlp)) >= THREADED_PRODUCT,
         })
     }
 
     /// Threads for the dense path's matrix products (the lanes path runs on the caller's
     /// thread alone). The default is the machine's cores. With several trainings at
     /// once (a sweep's jobs, each a thread), give each `cores / jobs` threads (at least
-    /// 1): all products share rayon's one global pool of `cores` threads, and a job
-    /// waits while its product runs, so `jobs * threads <= cores` keeps every core busy
-    /// without more runnable threads than cores. 0 is an error.
+    /// 1): all products share one pool of `cores - 1` helper threads
+    /// ([`pool`](crate::nn::pool)), and a job computes its share of its product, so
+    /// `jobs * threads <= cores` keeps every core busy without more runnable threads
+    /// than cores; with one thread a run never touches the pool. 0 is an error.
     pub fn set_threads(&mut self, threads: usize) -> Result<(), Error> {
         if threads == 0 {
             return Err(Error::Threads);
@@ -272,15 +269,7 @@ impl<F: Float> Workspace<F> {
         }
         self.check(mlp, x, y)?;
         opt.check(mlp)?;
-        if self.path == Path::Dense && self.threads > 1 && self.large {
-            // The whole step on one of rayon's threads: one handoff per step rather than
-            // one per product, and the products split with the other pool threads
-            // (about 5% faster for 784-256-256-10 at batch 100: `cargo bench --bench
-            // dense_step`).
-            Ok(rayon::scope(|_| self.checked_step(mlp, opt, x, y, lr)))
-        } else {
-            Ok(self.checked_step(mlp, opt, x, y, lr))
-        }
+        Ok(self.checked_step(mlp, opt, x, y, lr))
     }
 
     /// [`step`](Self::step) after the checks.

@@ -26,10 +26,6 @@ pub const LANES_ANY_BATCH: usize = 32;
 /// times its largest layer's weights stays at most this: where the two paths cross.
 pub const LANES_MAX_WORK: usize = 1024;
 
-/// Multiply-adds of one product from which the `gemm` crate uses more than one thread
-/// (its default threshold, 48 x 48 x 256): smaller steps stay on the caller's thread.
-pub(super) const THREADED_PRODUCT: usize = 48 * 48 * 256;
-
 impl Path {
     /// The path for `mlp` at `batch` examples per step: [`Path::Lanes`] when its largest
     /// layer has at most [`LANES_ANY_BATCH`] weights, or when the batch (padded to whole
@@ -55,7 +51,7 @@ impl Path {
 }
 
 /// Weights of `mlp`'s largest layer.
-pub(super) fn largest_layer<F: Float>(mlp: &Mlp<F>) -> usize {
+fn largest_layer<F: Float>(mlp: &Mlp<F>) -> usize {
     mlp.layers()
         .iter()
         .map(|l| l.weights.len())
