@@ -190,10 +190,12 @@ impl Dataset {
     ) {
         assert_eq!(x.dim(), (rows.len(), self.features()), "batch buffer shape");
         assert_eq!(y.len(), rows.len(), "batch label buffer length");
+        if let Features::Bytes(data) = &self.features {
+            touch(rows.iter().map(|&row| data.row(row)));
+        }
         for ((&row, mut out), label) in rows.iter().zip(x.rows_mut()).zip(y.iter_mut()) {
             match &self.features {
                 Features::Floats(data) => out.assign(&data.row(row)),
-                // Zip walks contiguous rows as slices, which the compiler vectorises.
                 Features::Bytes(data) => {
                     Zip::from(&mut out)
                         .and(data.row(row))
@@ -264,10 +266,39 @@ impl Dataset {
     }
 }
 
-/// A pixel byte as the network sees it.
-fn scale(byte: u8) -> f32 {
-    f32::from(byte) / 255.0
+/// Reads one byte of every cache line of `rows`, so that they are in cache when the
+/// batch is filled. A batch's rows are scattered over the set (47 MB for Fashion-MNIST),
+/// and the fill waited on each row's first lines in turn; these loads are independent of
+/// each other, so the memory system serves many at once (the fill took about 8% of a
+/// step of lab 10-3's net before).
+fn touch<'a>(rows: impl Iterator<Item = ndarray::ArrayView1<'a, u8>>) {
+    const LINE: usize = 64;
+    let mut seen = 0u8;
+    for row in rows {
+        let n = row.len();
+        for i in (0..n).step_by(LINE).chain(n.checked_sub(1)) {
+            seen ^= row[i];
+        }
+    }
+    std::hint::black_box(seen);
 }
+
+/// A pixel byte as the network sees it: `byte / 255`, looked up.
+fn scale(byte: u8) -> f32 {
+    SCALED[usize::from(byte)]
+}
+
+/// `b / 255` for every byte `b`, computed once by the compiler: the same values as the
+/// division, which costs more than the rest of a batch fill (a `divps` per 4 pixels).
+const SCALED: [f32; 256] = {
+    let mut table = [0.0; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b as f32 / 255.0;
+        b += 1;
+    }
+    table
+};
 
 /// The checks every dataset passes: `labels` fit `(rows, features)`, at least one of
 /// each, `2 ..= MAX_CLASSES` classes and every label below `classes`.
@@ -306,6 +337,15 @@ fn check_shape(
 mod tests {
     use super::*;
     use ndarray::{array, Array1};
+
+    #[test]
+    fn a_pixel_is_its_byte_over_255_to_the_bit() {
+        for b in 0..=255u8 {
+            let divided = std::hint::black_box(f32::from(b)) / 255.0;
+            assert_eq!(scale(b).to_bits(), divided.to_bits(), "{b}");
+        }
+        assert_eq!((scale(0), scale(255)), (0.0, 1.0));
+    }
 
     #[test]
     fn new_checks_its_input() {

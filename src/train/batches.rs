@@ -8,16 +8,18 @@
 //!   a batch at a time; rows left over after the last whole batch sit that epoch out.
 //!
 //! Only row numbers are shuffled; each step copies its batch's rows into the same
-//! buffers ([`Dataset::fill`], which scales bytes to [0, 1]). Every random choice comes
-//! from the run's generator, so a seed gives the same batches.
+//! buffers ([`Dataset::fill`], which scales bytes to [0, 1]; [`fill`] splits the copy
+//! over the run's threads). Every random choice comes from the run's generator, so a
+//! seed gives the same batches.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::plan::Length;
 use crate::data::Dataset;
+use crate::nn::pool;
 
 /// The batch buffers and the order of the rows.
 pub(super) struct Batches {
@@ -59,12 +61,14 @@ impl Batches {
         batches
     }
 
-    /// The batch of `step` (steps come in order, from 0), drawn with `rng`.
+    /// The batch of `step` (steps come in order, from 0), drawn with `rng`, copied on
+    /// up to `threads` threads.
     pub(super) fn at(
         &mut self,
         step: u64,
         data: &Dataset,
         rng: &mut ChaCha8Rng,
+        threads: usize,
     ) -> (ArrayView2<'_, f32>, ArrayView1<'_, f32>) {
         let batch = self.y.len();
         match self.kind {
@@ -75,7 +79,8 @@ impl Batches {
                     let j = rng.random_range(i..n);
                     self.order.swap(i, j);
                 }
-                data.fill(&self.order[..batch], self.x.view_mut(), self.y.view_mut());
+                let rows = &self.order[..batch];
+                fill(data, rows, self.x.view_mut(), self.y.view_mut(), threads);
             }
             Kind::Epochs { steps_per_epoch } => {
                 let within = (step % steps_per_epoch) as usize;
@@ -83,11 +88,37 @@ impl Batches {
                     self.order.shuffle(rng);
                 }
                 let rows = &self.order[within * batch..(within + 1) * batch];
-                data.fill(rows, self.x.view_mut(), self.y.view_mut());
+                fill(data, rows, self.x.view_mut(), self.y.view_mut(), threads);
             }
         }
         (self.x.view(), self.y.view())
     }
+}
+
+/// [`Dataset::fill`] of `rows` into `x` and `y`, its halves side by side when `threads`
+/// allow and the batch is worth splitting (the step's helper threads idle while the
+/// caller fills). Each row is the same copy on either thread.
+pub(super) fn fill(
+    data: &Dataset,
+    rows: &[usize],
+    mut x: ArrayViewMut2<'_, f32>,
+    mut y: ArrayViewMut1<'_, f32>,
+    threads: usize,
+) {
+    /// Rows below which a batch is filled on one thread: handing over costs more.
+    const SPLIT_ROWS: usize = 32;
+    if threads < 2 || rows.len() < SPLIT_ROWS {
+        return data.fill(rows, x, y);
+    }
+    let mid = rows.len() / 2;
+    let (rows_1, rows_2) = rows.split_at(mid);
+    let (x1, x2) = x.view_mut().split_at(Axis(0), mid);
+    let (y1, y2) = y.view_mut().split_at(Axis(0), mid);
+    pool::join(
+        || fill(data, rows_1, x1, y1, threads - threads / 2),
+        || fill(data, rows_2, x2, y2, threads / 2),
+        threads,
+    );
 }
 
 #[cfg(test)]
@@ -106,7 +137,7 @@ mod tests {
         data: &Dataset,
         rng: &mut ChaCha8Rng,
     ) -> Vec<usize> {
-        let (x, _) = batches.at(step, data, rng);
+        let (x, _) = batches.at(step, data, rng, 1);
         x.column(0).iter().map(|&v| v as usize).collect()
     }
 
@@ -132,7 +163,7 @@ mod tests {
         }
         assert_ne!(epochs[0], epochs[1], "each epoch reshuffles");
         // Labels follow their rows.
-        let (x, y) = batches.at(0, &d, &mut rng);
+        let (x, y) = batches.at(0, &d, &mut rng, 1);
         for (row, label) in x.column(0).iter().zip(y) {
             assert_eq!(*label, (*row as usize % 2) as f32);
         }
@@ -167,5 +198,24 @@ mod tests {
         }
         assert_eq!(a, draw(1));
         assert_ne!(a, draw(2));
+    }
+
+    #[test]
+    fn a_batch_filled_in_halves_is_the_batch_filled_at_once() {
+        let x = Array2::from_shape_fn((100, 3), |(i, j)| (i * 3 + j) as f32);
+        let d = Dataset::new(x, (0..100).map(|i| (i % 3) as u32).collect(), 3).unwrap();
+        let rows: Vec<usize> = (0..64).map(|i| (i * 37 + 5) % 100).collect();
+        let filled = |threads| {
+            let (mut x, mut y) = (Array2::zeros((64, 3)), Array1::zeros(64));
+            fill(&d, &rows, x.view_mut(), y.view_mut(), threads);
+            (x, y)
+        };
+        let (x, y) = filled(1);
+        for (r, &row) in rows.iter().enumerate() {
+            assert_eq!(x.row(r).to_vec(), [0, 1, 2].map(|j| (row * 3 + j) as f32));
+            assert_eq!(y[r], (row % 3) as f32);
+        }
+        assert_eq!(filled(2), (x.clone(), y.clone()));
+        assert_eq!(filled(3), (x, y));
     }
 }

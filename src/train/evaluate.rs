@@ -10,6 +10,7 @@
 
 use ndarray::{Array1, Array2};
 
+use super::batches;
 use super::limits::EVAL_BATCH;
 use crate::data::Dataset;
 use crate::nn::{self, Mlp, Workspace};
@@ -150,7 +151,9 @@ impl Evaluator {
             let n = buffers.y.len();
             buffers.rows.clear();
             buffers.rows.extend(start..start + n);
-            data.fill(&buffers.rows, buffers.x.view_mut(), buffers.y.view_mut());
+            let threads = buffers.ws.threads();
+            let (x, y) = (buffers.x.view_mut(), buffers.y.view_mut());
+            batches::fill(data, &buffers.rows, x, y, threads);
             let cost = buffers
                 .ws
                 .forward(mlp, buffers.x.view(), buffers.y.view())?;

@@ -181,7 +181,7 @@ fn run(
         if plan.histograms(step) {
             log.parameters(&mlp, step)?;
         }
-        let (x, y) = batches.at(step, train_set, &mut rng);
+        let (x, y) = batches.at(step, train_set, &mut rng, ws.threads());
         if step == 0 {
             first_step = FirstStep::weights(&mlp);
         }
