@@ -10,7 +10,8 @@
 //!
 //! Each run's matrix products use the machine's cores shared out among the jobs
 //! ([`threads_per_run`]): with `--jobs 2` on two cores, each run computes on its own
-//! thread.
+//! thread and never hands work to the step's helper threads (`nn::pool`), so two runs
+//! keep two cores busy, not more.
 //!
 //! Data that does not depend on the seed (a file: Fashion-MNIST, IDX, CSV) is loaded once
 //! and shared by every run that trains on it (`DataCache`); generated sets are drawn
