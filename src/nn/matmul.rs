@@ -8,7 +8,7 @@
 //! and on two (`cargo bench --bench gemm` measures both in one run).
 //!
 //! Threads: a large product is cut into blocks by its shape alone ([`matmul`]), which
-//! `threads > 1` runs side by side on the step's helper threads ([`pool`](super::pool)),
+//! `threads > 1` runs side by side on the step's helper threads ([`pool`]),
 //! the caller taking its share; each block is one call of the crate's one-thread kernel.
 //! Allocation: the crate allocates a few buffers per call (the packed operands and a
 //! flag per block of rows; see `tests/nn_alloc.rs`: 26 a step of lab 10-3's net, 0.8 MB),

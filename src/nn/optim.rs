@@ -10,7 +10,7 @@
 //! Every slot is allocated in [`Optimizer::new`], shaped like the network's parameters
 //! (a maxout layer's pieces included); an update allocates nothing of its own. Given
 //! more than one thread, an update splits long parameter vectors over the helper threads
-//! ([`pool`](super::pool))
+//! ([`pool`])
 //! (Adam's square root and division per weight are a tenth of a large step); each value
 //! gets the same arithmetic either way, so the result is the same to the bit.
 

@@ -6,8 +6,8 @@
 //! and on this project's 2-core VM a sleeping worker started 35-75 us after it was
 //! woken (2 us when it was still awake), while a step of lab 10-3's net hands work over
 //! about ten times in 1.5 ms. A helper here spins while it waits, yields the core to
-//! other threads after [`SPIN`], and sleeps only after [`STAY_AWAKE`] without work,
-//! which is longer than the trainer takes between two steps (a batch fill, logging).
+//! other threads after 50 us (`SPIN`), and sleeps only after 5 ms without work
+//! (`STAY_AWAKE`), longer than the trainer takes between two steps (a fill, logging).
 //!
 //! The pool has one helper for every core but the caller's (none on one core), started
 //! on first use. [`join`] gives its second closure to an idle helper and runs the first
