@@ -309,6 +309,19 @@ mod tests {
     }
 
     #[test]
+    fn a_helper_gone_to_sleep_is_woken_for_the_next_job() {
+        let mut ran = 0;
+        join(|| (), || ran += 1, 2);
+        // Longer than a helper stays awake without work: it parks (unless another test
+        // keeps it busy, when the job runs on this thread; it runs either way).
+        thread::sleep(STAY_AWAKE * 4);
+        for _ in 0..3 {
+            join(|| (), || ran += 1, 2);
+        }
+        assert_eq!(ran, 4);
+    }
+
+    #[test]
     fn nested_joins_run_every_closure_once() {
         let count = AtomicUsize::new(0);
         let leaf = || {
