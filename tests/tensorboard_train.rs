@@ -273,10 +273,18 @@ fn check_server(
     // TensorBoard at its default settings (no --samples_per_plugin): what a user sees.
     let mut tb = TensorBoard::start(logdir, load_fast);
     tb.wait_for_runs(&RUNS, DEFAULT_TIMEOUT);
-    // The session end is the last summary of a run: once both are in, everything is.
+    // Every scalar tag of both runs listed before HParams is asked: its Python backend
+    // reads the scalars of every session, and one read while a run was still loading
+    // logged a `KeyError: 'grad_norm/layer7'` (a 500, retried, but a problem in the log).
     tb.wait_for_json("/data/plugin/scalars/tags", DEFAULT_TIMEOUT, |tags| {
-        RUNS.iter().all(|run| tags.get(run).is_some())
+        RUNS.iter().all(|run| {
+            written[run]
+                .scalars
+                .keys()
+                .all(|tag| tags[run].get(tag.as_str()).is_some())
+        })
     });
+    // The session end is the last summary of a run: once both are in, everything is.
     tb.wait_until("both hparams sessions to end", DEFAULT_TIMEOUT, |tb| {
         let response = tb.post(
             "/data/plugin/hparams/session_groups",
