@@ -32,7 +32,7 @@ const SPLIT_WORK: usize = 1 << 18;
 /// A large product is cut into blocks of `c` by halving its larger dimension (at most
 /// 3 times, no block under 128 wide), each block one call of the
 /// crate's one-thread kernel. The cut depends on the shape alone: with several threads
-/// the blocks run side by side ([`pool::join`], each half with half the threads), with
+/// the blocks run side by side ([`pool::join_halves`], each half with half the threads), with
 /// one in turn, and every element is
 /// the same sum either way, so a run gives the same bits on any number of threads (in
 /// a sweep's job, one; alone, every core).
@@ -83,21 +83,20 @@ fn blocks<F: Float>(
         return kernel(a, b, c, accumulate);
     }
     let next = levels - 1;
-    let (first, second) = (threads - threads / 2, threads / 2);
     if n >= m {
         let (b1, b2) = b.split_at(ndarray::Axis(1), n / 2);
         let (c1, c2) = c.split_at(ndarray::Axis(1), n / 2);
-        pool::join(
-            move || blocks(a, b1, c1, accumulate, next, first),
-            move || blocks(a, b2, c2, accumulate, next, second.max(1)),
+        pool::join_halves(
+            move |t| blocks(a, b1, c1, accumulate, next, t),
+            move |t| blocks(a, b2, c2, accumulate, next, t),
             threads,
         );
     } else {
         let (a1, a2) = a.split_at(ndarray::Axis(0), m / 2);
         let (c1, c2) = c.split_at(ndarray::Axis(0), m / 2);
-        pool::join(
-            move || blocks(a1, b, c1, accumulate, next, first),
-            move || blocks(a2, b, c2, accumulate, next, second.max(1)),
+        pool::join_halves(
+            move |t| blocks(a1, b, c1, accumulate, next, t),
+            move |t| blocks(a2, b, c2, accumulate, next, t),
             threads,
         );
     }

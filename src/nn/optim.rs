@@ -274,10 +274,9 @@ fn in_parallel<F: Float>(part: Part<'_, F>, threads: usize, apply: &(impl Fn(Par
 fn split<F: Float>(part: Part<'_, F>, threads: usize, apply: &(impl Fn(Part<'_, F>) + Sync)) {
     let mid = part.params.len() / 2;
     let (left, right) = part.split_at(mid);
-    let half = threads / 2;
-    pool::join(
-        || in_parallel(left, threads - half, apply),
-        || in_parallel(right, half, apply),
+    pool::join_halves(
+        |t| in_parallel(left, t, apply),
+        |t| in_parallel(right, t, apply),
         threads,
     );
 }

@@ -174,6 +174,17 @@ where
     }
 }
 
+/// [`join`] with `threads` shared out between the two sides: `a` gets the larger half,
+/// `b` the rest (at least 1), each told its share (for joins of its own).
+pub fn join_halves<A, B>(a: A, b: B, threads: usize)
+where
+    A: FnOnce(usize),
+    B: FnOnce(usize) + Send,
+{
+    let half = threads / 2;
+    join(|| a(threads - half), || b(half.max(1)), threads);
+}
+
 /// Runs `f` once on every helper thread (for per-thread set-up, such as a test's
 /// counters), waiting for each helper that is busy; returns the number of helpers
 /// (the machine's cores but one, unless a thread could not be started).

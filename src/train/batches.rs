@@ -114,9 +114,9 @@ pub(super) fn fill(
     let (rows_1, rows_2) = rows.split_at(mid);
     let (x1, x2) = x.view_mut().split_at(Axis(0), mid);
     let (y1, y2) = y.view_mut().split_at(Axis(0), mid);
-    pool::join(
-        || fill(data, rows_1, x1, y1, threads - threads / 2),
-        || fill(data, rows_2, x2, y2, threads / 2),
+    pool::join_halves(
+        |t| fill(data, rows_1, x1, y1, t),
+        |t| fill(data, rows_2, x2, y2, t),
         threads,
     );
 }
