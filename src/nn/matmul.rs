@@ -148,7 +148,7 @@ fn kernel<F: Float>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{array, Array2};
+    use ndarray::{array, Array2, Axis};
 
     #[test]
     fn products_with_transposed_views_and_accumulation() {
@@ -182,80 +182,108 @@ mod tests {
         assert_eq!(two, one);
     }
 
+    /// (m, k, n, a transposed, b transposed, accumulate): the products of a
+    /// 784-256-256-10 step at batch 100 (`x W + b`, `x^T dz`, `dz W^T`), a 1,000-row
+    /// evaluation chunk and 784-512x4-10's hidden product.
+    const WIDE: [(usize, usize, usize, bool, bool, bool); 5] = [
+        (100, 784, 256, false, false, true),
+        (784, 100, 256, true, false, false),
+        (100, 256, 256, false, true, false),
+        (1000, 784, 256, false, false, true),
+        (100, 512, 512, false, true, false),
+    ];
+
+    /// One product of that shape, with values whose sums round.
+    struct Product {
+        a: Array2<f32>,
+        b: Array2<f32>,
+        ta: bool,
+        tb: bool,
+        /// `c` before the product (added to when accumulating).
+        start: Array2<f32>,
+    }
+
+    impl Product {
+        fn new((m, k, n, ta, tb, _): (usize, usize, usize, bool, bool, bool)) -> Product {
+            let value = |i: usize, j: usize| ((i * 131 + j * 71) % 997) as f32 / 997.0 - 0.5;
+            Product {
+                a: Array2::from_shape_fn(if ta { (k, m) } else { (m, k) }, |(i, j)| value(i, j)),
+                b: Array2::from_shape_fn(if tb { (n, k) } else { (k, n) }, |(i, j)| {
+                    value(j, i + 3)
+                }),
+                ta,
+                tb,
+                start: Array2::from_shape_fn((m, n), |(i, j)| value(i + 7, j)),
+            }
+        }
+
+        fn a(&self) -> ArrayView2<'_, f32> {
+            if self.ta {
+                self.a.t()
+            } else {
+                self.a.view()
+            }
+        }
+
+        fn b(&self) -> ArrayView2<'_, f32> {
+            if self.tb {
+                self.b.t()
+            } else {
+                self.b.view()
+            }
+        }
+    }
+
+    fn same_bits(x: &Array2<f32>, y: &Array2<f32>) -> bool {
+        x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
+    }
+
     #[test]
     fn a_product_does_not_depend_on_the_thread_count() {
-        // The shapes of a 784-256-256-10 step at batch 100, and an evaluation chunk,
-        // with values whose sums round: one thread and two give the same bits, so a
-        // run is the same in a sweep (one thread a run) as alone (every core).
-        let value = |i: usize, j: usize| ((i * 131 + j * 71) % 997) as f32 / 997.0 - 0.5;
-        // (m, k, n, a transposed, b transposed, accumulate): x W + b, x^T dz, dz W^T.
-        for (m, k, n, ta, tb, acc) in [
-            (100, 784, 256, false, false, true),
-            (784, 100, 256, true, false, false),
-            (100, 256, 256, false, true, false),
-            (1000, 784, 256, false, false, true),
-            (100, 512, 512, false, true, false),
-            (100, 256, 10, false, false, true),
-        ] {
-            let a = Array2::from_shape_fn(if ta { (k, m) } else { (m, k) }, |(i, j)| value(i, j));
-            let a = if ta { a.t() } else { a.view() };
-            let b =
-                Array2::from_shape_fn(if tb { (n, k) } else { (k, n) }, |(i, j)| value(j, i + 3));
-            let b = if tb { b.t() } else { b.view() };
-            let start = Array2::from_shape_fn((m, n), |(i, j)| value(i + 7, j));
-            let (mut one, mut two, mut four) = (start.clone(), start.clone(), start);
+        // One thread and two give the same bits, so a run is the same in a sweep (one
+        // thread a run) as alone (every core).
+        let narrow = (100, 256, 10, false, false, true);
+        for shape in WIDE.into_iter().chain([narrow]) {
+            let (m, k, n, _, _, acc) = shape;
+            let p = Product::new(shape);
+            let (a, b) = (p.a(), p.b());
+            let (mut one, mut two, mut four) = (p.start.clone(), p.start.clone(), p.start.clone());
             matmul(a, b, one.view_mut(), acc, 1);
             matmul(a, b, two.view_mut(), acc, 2);
             matmul(a, b, four.view_mut(), acc, 4);
-            let same = |x: &Array2<f32>, y: &Array2<f32>| {
-                x.iter().zip(y).all(|(p, q)| p.to_bits() == q.to_bits())
-            };
-            assert!(same(&one, &two) && same(&one, &four), "{m}x{k}x{n}");
+            assert!(
+                same_bits(&one, &two) && same_bits(&one, &four),
+                "{m}x{k}x{n}"
+            );
         }
     }
 
     #[test]
     fn a_product_cut_anywhere_gives_the_same_bits() {
         // Two kernel calls on the two sides of any cut of the wider dimension of `c`
-        // (any multiple of 8) give the bits of one call on the whole: the
-        // crate's blocking along `k` depends on `k` alone. The shapes of a 784-256-256-10
-        // step at batch 100 and 784-512x4-10's hidden product.
-        let value = |i: usize, j: usize| ((i * 131 + j * 71) % 997) as f32 / 997.0 - 0.5;
-        for (m, k, n, ta, tb, acc) in [
-            (100, 784, 256, false, false, true),
-            (784, 100, 256, true, false, false),
-            (100, 256, 256, false, true, false),
-            (1000, 784, 256, false, false, true),
-            (100, 512, 512, false, true, false),
-        ] {
-            let a = Array2::from_shape_fn(if ta { (k, m) } else { (m, k) }, |(i, j)| value(i, j));
-            let a = if ta { a.t() } else { a.view() };
-            let b =
-                Array2::from_shape_fn(if tb { (n, k) } else { (k, n) }, |(i, j)| value(j, i + 3));
-            let b = if tb { b.t() } else { b.view() };
-            let start = Array2::from_shape_fn((m, n), |(i, j)| value(i + 7, j));
-            let mut whole = start.clone();
+        // (any multiple of 8) give the bits of one call on the whole: the crate's
+        // blocking along `k` depends on `k` alone.
+        for shape in WIDE {
+            let (m, k, n, _, _, acc) = shape;
+            let p = Product::new(shape);
+            let (a, b) = (p.a(), p.b());
+            let mut whole = p.start.clone();
             kernel(a, b, whole.view_mut(), acc);
-            let wide = m.max(n);
-            for cut in (8..wide).step_by(8) {
-                let mut parts = start.clone();
+            for cut in (8..m.max(n)).step_by(8) {
+                let mut parts = p.start.clone();
                 let c = parts.view_mut();
                 if n >= m {
-                    let (b1, b2) = b.split_at(ndarray::Axis(1), cut);
-                    let (c1, c2) = c.split_at(ndarray::Axis(1), cut);
+                    let (b1, b2) = b.split_at(Axis(1), cut);
+                    let (c1, c2) = c.split_at(Axis(1), cut);
                     kernel(a, b1, c1, acc);
                     kernel(a, b2, c2, acc);
                 } else {
-                    let (a1, a2) = a.split_at(ndarray::Axis(0), cut);
-                    let (c1, c2) = c.split_at(ndarray::Axis(0), cut);
+                    let (a1, a2) = a.split_at(Axis(0), cut);
+                    let (c1, c2) = c.split_at(Axis(0), cut);
                     kernel(a1, b, c1, acc);
                     kernel(a2, b, c2, acc);
                 }
-                let same = whole
-                    .iter()
-                    .zip(&parts)
-                    .all(|(p, q)| p.to_bits() == q.to_bits());
-                assert!(same, "{m}x{k}x{n} cut at {cut}");
+                assert!(same_bits(&whole, &parts), "{m}x{k}x{n} cut at {cut}");
             }
         }
     }
